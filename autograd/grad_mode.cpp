@@ -1,0 +1,10 @@
+// Grad mode is one flag per thread (see grad_mode.h).
+#include "autograd/grad_mode.h"
+
+namespace descent {
+namespace {
+thread_local bool g_grad_enabled = true;
+}
+bool GradMode::is_enabled() { return g_grad_enabled; }
+void GradMode::set_enabled(bool enabled) { g_grad_enabled = enabled; }
+}  // namespace descent

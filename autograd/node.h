@@ -1,0 +1,93 @@
+#pragma once
+// The graph. Every differentiable op whose inputs need gradients gives its result a Node: the
+// op's name, one Edge per input (where that input's gradient must go) and the backward
+// function, written right below the op's forward in autograd/ops/*.cpp. There is no global
+// tape: a result holds its Node, a Node holds the Nodes of its inputs, and the engine
+// (engine.cpp) finds the order by walking these links from the loss.
+//
+// How an op records itself (see autograd/ops/elementwise.cpp for many):
+//
+//   Tensor out = kernels::binary(Binary::Mul, a, b);
+//   if (auto node = record("mul", out, {a, b})) {
+//     // a, b: broadcastable   dL/da = g·b   dL/db = g·a
+//     node->set_backward([a = node->save(a), b = node->save(b)](const Tensor& g, const Node& n) -> Grads {
+//       return {n.needs_grad(0) ? g * b : Tensor(), n.needs_grad(1) ? g * a : Tensor()};
+//     });
+//   }
+//
+// A backward returns one gradient per input (undefined where not needed). It may return a
+// gradient with the broadcast shape of the output: the engine sums it back to the input's shape.
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace descent::autograd {
+
+class Node;
+using Grads = std::vector<Tensor>;
+using Hook = std::function<Tensor(const Tensor&)>;
+
+// The autograd state of a tensor (TensorImpl::autograd).
+struct AutogradMeta {
+  bool requires_grad = false;      // set on leaves by requires_grad_()
+  Tensor grad;                     // accumulated by backward() into leaves
+  std::shared_ptr<Node> grad_fn;   // the op that made this tensor; null for leaves
+  std::vector<Hook> hooks;         // a leaf's hooks (a non-leaf's live on its grad_fn)
+};
+
+// Where the gradient for one input of a Node goes.
+struct Edge {
+  std::shared_ptr<Node> node;          // the input's grad_fn, when it has one
+  std::shared_ptr<AutogradMeta> leaf;  // otherwise the input itself, a leaf that requires grad
+  Dims shape;                          // the input's shape and dtype, to check its gradient
+  Dtype dtype = kFloat32;
+  bool defined() const { return node || leaf; }
+};
+
+class Node {
+ public:
+  using Backward = std::function<Grads(const Tensor& grad_out, const Node& node)>;
+
+  Node(const char* name, std::vector<Edge> inputs);
+  ~Node();  // frees long chains iteratively (a 100,000-op graph must not overflow the stack)
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const char* name() const { return name_; }
+  const std::vector<Edge>& inputs() const { return inputs_; }
+  bool needs_grad(size_t input) const { return inputs_[input].defined(); }
+
+  void set_backward(Backward fn) { backward_ = std::move(fn); }
+  // Returns t after noting its version: if t is modified in place before backward runs,
+  // backward throws instead of computing with the wrong numbers.
+  Tensor save(const Tensor& t);
+  void add_pre_hook(Hook hook) { pre_hooks_.push_back(std::move(hook)); }
+
+  static int64_t live_count();  // Nodes alive right now (tests use it to find leaks)
+
+ private:
+  friend struct Engine;
+  const char* name_;
+  std::vector<Edge> inputs_;
+  Backward backward_;  // empty once released after a backward without retain_graph
+  std::vector<std::pair<const Storage*, uint32_t>> saved_versions_;
+  std::vector<Hook> pre_hooks_;  // hooks of the tensor this node produced
+  bool released_ = false;
+  // Engine scratch, valid during one backward pass.
+  Tensor grad_buffer_;
+  uint64_t visit_mark_ = 0;
+};
+
+// Attaches a new Node to `out` and returns it when grad mode is on and some input requires
+// grad; returns null otherwise (then the op records nothing). `name` must be a literal.
+std::shared_ptr<Node> record(const char* name, Tensor& out, std::initializer_list<Tensor> inputs);
+std::shared_ptr<Node> record(const char* name, Tensor& out, const std::vector<Tensor>& inputs);  // any number
+
+// The tensor's autograd state, created on first use.
+AutogradMeta& meta(const Tensor& t);
+inline AutogradMeta* meta_if(const Tensor& t) { return t.impl()->autograd.get(); }
+
+}  // namespace descent::autograd

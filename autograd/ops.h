@@ -1,0 +1,164 @@
+#pragma once
+// Every differentiable op, in one list. Each is defined in autograd/ops/<family>.cpp, where
+// its backward sits right below its forward. Ops check their arguments, call a kernel from
+// tensor/kernels/, and record a Node when an input requires grad (autograd/node.h).
+// Binary ops broadcast like NumPy and promote dtypes like PyTorch (bool < int64 < float32 <
+// float64); math on integers (exp, sqrt, /) computes in float32.
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "tensor/factory.h"
+#include "tensor/tensor.h"
+
+namespace descent {
+
+// ---- elementwise (ops/elementwise.cpp, ops/activation.cpp) ------------------------------
+Tensor add(const Tensor& a, const Tensor& b, double alpha = 1.0);  // a + alpha·b
+Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);  // a - alpha·b
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, double b);
+Tensor mul(const Tensor& a, double b);
+Tensor div(const Tensor& a, double b);
+Tensor rsub(const Tensor& a, double b);  // b - a
+Tensor rdiv(const Tensor& a, double b);  // b / a
+Tensor neg(const Tensor& a);
+Tensor pow(const Tensor& a, double exponent);
+Tensor pow(const Tensor& a, const Tensor& exponent);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor exp(const Tensor& a);
+Tensor log(const Tensor& a);
+Tensor log1p(const Tensor& a);
+Tensor expm1(const Tensor& a);
+Tensor sqrt(const Tensor& a);
+Tensor rsqrt(const Tensor& a);
+Tensor abs(const Tensor& a);
+Tensor sign(const Tensor& a);  // not differentiable (zero gradient almost everywhere)
+Tensor sin(const Tensor& a);
+Tensor cos(const Tensor& a);
+Tensor square(const Tensor& a);
+Tensor erf(const Tensor& a);
+Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
+Tensor clamp_min(const Tensor& a, double min);
+Tensor clamp_max(const Tensor& a, double max);
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, double b);
+Tensor where(const Tensor& condition, double a, const Tensor& b);
+Tensor masked_fill(const Tensor& a, const Tensor& mask, double value);
+Tensor to(const Tensor& a, Dtype dtype);  // differentiable between float types
+Tensor clone(const Tensor& a);            // a contiguous copy; gradient passes through
+
+// Comparisons give kBool and are not differentiable.
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, double b);
+Tensor ne(const Tensor& a, double b);
+Tensor lt(const Tensor& a, double b);
+Tensor le(const Tensor& a, double b);
+Tensor gt(const Tensor& a, double b);
+Tensor ge(const Tensor& a, double b);
+Tensor logical_not(const Tensor& a);
+
+// Activations (ops/activation.cpp).
+Tensor relu(const Tensor& a);
+Tensor sigmoid(const Tensor& a);
+Tensor tanh(const Tensor& a);
+Tensor leaky_relu(const Tensor& a, double negative_slope = 0.01);
+Tensor gelu(const Tensor& a, const std::string& approximate = "none");  // or "tanh"
+Tensor softplus(const Tensor& a, double beta = 1.0, double threshold = 20.0);
+
+// ---- reductions (ops/reduce.cpp) --------------------------------------------------------
+// `dims` may be negative; an empty list reduces every dim. Sums of int64/bool give int64.
+Tensor sum(const Tensor& a);
+Tensor sum(const Tensor& a, const Shape& dims, bool keepdim = false);
+Tensor mean(const Tensor& a);
+Tensor mean(const Tensor& a, const Shape& dims, bool keepdim = false);
+Tensor var(const Tensor& a, const Shape& dims, bool unbiased = true, bool keepdim = false);
+Tensor logsumexp(const Tensor& a, const Shape& dims, bool keepdim = false);
+Tensor max(const Tensor& a);  // 0-d; the gradient is shared evenly among tied maxima
+Tensor min(const Tensor& a);
+std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim = false);  // values, int64 indices
+std::tuple<Tensor, Tensor> min(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& a);  // index into the flattened tensor
+Tensor argmax(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& a, int64_t dim, bool keepdim = false);
+// Sums `a` over the dims along which `shape` was broadcast to a's shape (the reverse of expand).
+Tensor sum_to(const Tensor& a, const Dims& shape);
+
+// ---- softmax (ops/softmax.cpp) ----------------------------------------------------------
+Tensor softmax(const Tensor& a, int64_t dim);
+Tensor log_softmax(const Tensor& a, int64_t dim);
+
+// ---- linear algebra (ops/linalg.cpp) ----------------------------------------------------
+// 1-D·1-D is a dot product, 2-D·2-D a matrix product, and with more dims the leading dims are
+// batch dims that broadcast; a 1-D operand gets a dim of size 1 added and removed, as in NumPy.
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mm(const Tensor& a, const Tensor& b);  // strictly 2-D
+// x: [.., in]  weight: [out, in]  bias: [out] or undefined  ->  [.., out]; one GEMM, bias fused.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+
+// ---- shape and views (ops/shape.cpp) ----------------------------------------------------
+// Views share storage with their input; reshape copies only when no view is possible.
+Tensor view(const Tensor& a, const Shape& shape);  // one size may be -1
+Tensor reshape(const Tensor& a, const Shape& shape);
+Tensor flatten(const Tensor& a, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);
+Tensor t(const Tensor& a);  // transpose of a 2-D tensor (1-D and 0-d unchanged)
+Tensor permute(const Tensor& a, const Shape& dims);
+Tensor unsqueeze(const Tensor& a, int64_t dim);
+Tensor squeeze(const Tensor& a);
+Tensor squeeze(const Tensor& a, int64_t dim);
+Tensor expand(const Tensor& a, const Shape& shape);  // -1 keeps a size
+Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
+Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length);
+Tensor select(const Tensor& a, int64_t dim, int64_t index);
+Tensor contiguous(const Tensor& a);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim = 0);
+
+// ---- indexing (ops/index.cpp) -------------------------------------------------------------
+// `index` tensors are int64.
+Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index);
+Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source);
+Tensor gather(const Tensor& a, int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source);
+Tensor one_hot(const Tensor& labels, int64_t num_classes);  // int64 [..] -> int64 [.., C]
+
+// ---- operators ----------------------------------------------------------------------------
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(double a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, double b);
+Tensor operator!=(const Tensor& a, double b);
+Tensor operator<(const Tensor& a, double b);
+Tensor operator<=(const Tensor& a, double b);
+Tensor operator>(const Tensor& a, double b);
+Tensor operator>=(const Tensor& a, double b);
+Tensor operator!(const Tensor& a);
+
+}  // namespace descent

@@ -1,0 +1,45 @@
+#pragma once
+// Helpers shared by the op files (internal): dtype promotion and argument checks.
+#include <utility>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "autograd/ops.h"
+#include "tensor/check.h"
+
+namespace descent::ops_detail {
+
+using autograd::Grads;
+using autograd::Node;
+using autograd::record;
+
+inline void check_defined(const Tensor& t, const char* op) { CHECK(t.defined(), op, ": got an undefined tensor"); }
+
+// a and b converted to their common dtype (the cast is itself differentiable).
+inline std::pair<Tensor, Tensor> promoted(const Tensor& a, const Tensor& b, const char* op) {
+  check_defined(a, op);
+  check_defined(b, op);
+  Dtype d = promote_types(a.dtype(), b.dtype());
+  return {a.dtype() == d ? a : to(a, d), b.dtype() == d ? b : to(b, d)};
+}
+
+// a as a floating-point tensor (integers compute in float32, as in PyTorch).
+inline Tensor floating(const Tensor& a, const char* op) {
+  check_defined(a, op);
+  return is_floating(a.dtype()) ? a : to(a, kFloat32);
+}
+
+// The dtype `a op scalar` computes in: a whole scalar keeps integer tensors integral.
+inline Tensor with_scalar(const Tensor& a, double s, const char* op) {
+  check_defined(a, op);
+  if (is_floating(a.dtype())) return a;
+  if (s != static_cast<double>(static_cast<int64_t>(s))) return to(a, kFloat32);
+  return a.dtype() == kBool ? to(a, kInt64) : a;
+}
+
+// Differentiable-op results computed from saved outputs: during a plain backward the saved
+// (detached) output is a constant and saves a recomputation; with create_graph the formula
+// must be differentiable in the input, so the output is recomputed from it.
+inline bool differentiating_backward() { return GradMode::is_enabled(); }
+
+}  // namespace descent::ops_detail

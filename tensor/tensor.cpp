@@ -1,0 +1,79 @@
+// The Tensor handle's own methods: metadata, raw data access, reading values back, dtype names.
+// Methods that compute live with their ops (autograd/tensor_methods.cpp).
+#include "tensor/tensor.h"
+
+#include "tensor/check.h"
+#include "tensor/kernels/elementwise.h"
+
+namespace descent {
+
+const char* dtype_name(Dtype dtype) {
+  switch (dtype) {
+    case kFloat32: return "float32";
+    case kFloat64: return "float64";
+    case kInt64: return "int64";
+    default: return "bool";
+  }
+}
+
+size_t element_size(Dtype dtype) {
+  switch (dtype) {
+    case kFloat32: return 4;
+    case kFloat64: return 8;
+    case kInt64: return 8;
+    default: return 1;
+  }
+}
+
+int64_t Tensor::size(int64_t dim) const { return impl_->sizes[size_t(wrap_dim(dim, this->dim(), "size"))]; }
+int64_t Tensor::stride(int64_t dim) const { return impl_->strides[size_t(wrap_dim(dim, this->dim(), "stride"))]; }
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  for (size_t i = impl_->sizes.size(); i-- > 0;) {
+    if (impl_->sizes[i] == 1) continue;
+    if (impl_->strides[i] != expected) return false;
+    expected *= impl_->sizes[i];
+  }
+  return true;
+}
+
+void* Tensor::raw_data() const {
+  return static_cast<char*>(impl_->storage->data) + impl_->offset * int64_t(element_size());
+}
+
+void Tensor::check_dtype(Dtype expected, const char* op) const {
+  CHECK(defined(), op, ": the tensor is undefined");
+  CHECK(dtype() == expected, op, ": tensor has dtype ", dtype_name(dtype()), ", asked for ", dtype_name(expected));
+}
+
+template <class T> T Tensor::item() const {
+  CHECK(defined(), "item: the tensor is undefined");
+  CHECK(numel() == 1, "item: expected a tensor with one element, got shape ", sizes());
+  return dispatch(dtype(), [&](auto tag) { return T(*static_cast<const decltype(tag)*>(raw_data())); });
+}
+
+template <class T> std::vector<T> Tensor::to_vector() const {
+  CHECK(defined(), "to_vector: the tensor is undefined");
+  Tensor c = kernels::contiguous(*this);
+  std::vector<T> out(static_cast<size_t>(numel()));
+  dispatch(dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    const S* p = static_cast<const S*>(c.raw_data());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = T(p[i]);
+  });
+  return out;
+}
+
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template int64_t Tensor::item<int64_t>() const;
+template int Tensor::item<int>() const;
+template bool Tensor::item<bool>() const;
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
+template std::vector<int> Tensor::to_vector<int>() const;
+template std::vector<bool> Tensor::to_vector<bool>() const;
+
+}  // namespace descent
