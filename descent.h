@@ -12,5 +12,6 @@
 #include "tensor/factory.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
+#include "tensor/serialize.h"
 #include "tensor/shape.h"
 #include "tensor/tensor.h"

@@ -1,0 +1,220 @@
+// Checkpoint archives (format in serialize.h). The whole file is built in memory and written
+// with one write: checkpoints here are model-sized (megabytes), and a single buffer makes the
+// CRC and the atomic rename simple.
+#include "tensor/serialize.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+#include "tensor/factory.h"
+#include "tensor/kernels/elementwise.h"
+
+namespace descent::serialize {
+namespace {
+
+constexpr char kMagic[8] = {'D', 'E', 'S', 'C', 'E', 'N', 'T', 1};
+constexpr uint32_t kVersion = 1;
+enum Kind : uint8_t { kTensor = 0, kDouble = 1, kInt = 2, kString = 3 };
+
+uint8_t dtype_code(Dtype d) { return d == kFloat32 ? 0 : d == kFloat64 ? 1 : d == kInt64 ? 2 : 3; }
+
+struct Writer {
+  std::string bytes;
+  template <class T> void put(T v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void put_bytes(const void* p, size_t n) { bytes.append(static_cast<const char*>(p), n); }
+  void put_string(const std::string& s) {
+    put(uint32_t(s.size()));
+    bytes += s;
+  }
+};
+
+struct Reader {
+  const std::string& bytes;
+  const std::string& path;
+  size_t at = 0;
+  void need(size_t n, const char* what) const {
+    if (bytes.size() - at < n)
+      throw std::runtime_error("checkpoint " + path + ": truncated file (ends inside " + what + ")");
+  }
+  template <class T> T get(const char* what) {
+    need(sizeof(T), what);
+    T v;
+    std::memcpy(&v, bytes.data() + at, sizeof v);
+    at += sizeof v;
+    return v;
+  }
+  std::string get_string(const char* what) {
+    uint32_t n = get<uint32_t>(what);
+    need(n, what);
+    std::string s = bytes.substr(at, n);
+    at += n;
+    return s;
+  }
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error("checkpoint " + path + ": " + what);
+}
+
+}  // namespace
+
+void OutputArchive::write(const std::string& name, const Tensor& t) {
+  Tensor copy = kernels::cast(t.detach(), t.dtype());  // contiguous, and later changes to t don't leak in
+  entries_.emplace_back(name, copy);
+}
+
+void OutputArchive::save_to(const std::string& path) const {
+  Writer w;
+  w.put_bytes(kMagic, sizeof kMagic);
+  w.put(kVersion);
+  w.put(uint32_t(entries_.size()));
+  for (const auto& [name, value] : entries_) {
+    w.put_string(name);
+    if (const Tensor* t = std::get_if<Tensor>(&value)) {
+      w.put(uint8_t(kTensor));
+      w.put(dtype_code(t->dtype()));
+      w.put(uint32_t(t->dim()));
+      for (int64_t s : t->sizes()) w.put(s);
+      w.put_bytes(t->raw_data(), size_t(t->numel()) * t->element_size());
+    } else if (const double* d = std::get_if<double>(&value)) {
+      w.put(uint8_t(kDouble));
+      w.put(*d);
+    } else if (const int64_t* i = std::get_if<int64_t>(&value)) {
+      w.put(uint8_t(kInt));
+      w.put(*i);
+    } else {
+      w.put(uint8_t(kString));
+      w.put_string(std::get<std::string>(value));
+    }
+  }
+  w.put(uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(w.bytes.data()), uInt(w.bytes.size()))));
+
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) fail(path, std::string("cannot create ") + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < w.bytes.size()) {
+    ssize_t n = ::write(fd, w.bytes.data() + done, w.bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      fail(path, std::string("write failed: ") + std::strerror(err));
+    }
+    done += size_t(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    fail(path, std::string("could not flush to disk: ") + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    fail(path, std::string("could not rename the temporary file: ") + std::strerror(errno));
+  }
+}
+
+void InputArchive::load_from(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open the file (does it exist?)");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < sizeof kMagic + 12) fail(path, "truncated or not a descent checkpoint (" + std::to_string(bytes.size()) + " bytes)");
+  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) fail(path, "not a descent checkpoint (bad magic number)");
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
+  const uint32_t crc = uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size() - 4)));
+  Reader r{bytes, path, sizeof kMagic};
+  const uint32_t version = r.get<uint32_t>("the header");
+  if (version != kVersion) fail(path, "format version " + std::to_string(version) + " is not supported (expected " + std::to_string(kVersion) + ")");
+  if (crc != stored_crc) fail(path, "checksum mismatch: the file is corrupt or truncated");
+  const std::string body = bytes.substr(0, bytes.size() - 4);
+  Reader b{body, path, r.at};
+  const uint32_t count = b.get<uint32_t>("the header");
+  std::map<std::string, Value> entries;
+  for (uint32_t e = 0; e < count; ++e) {
+    std::string name = b.get_string("an entry name");
+    uint8_t kind = b.get<uint8_t>(name.c_str());
+    if (kind == kTensor) {
+      uint8_t code = b.get<uint8_t>(name.c_str());
+      if (code > 3) fail(path, "tensor '" + name + "' has an unknown dtype code " + std::to_string(code));
+      const Dtype dtype = code == 0 ? kFloat32 : code == 1 ? kFloat64 : code == 2 ? kInt64 : kBool;
+      uint32_t ndim = b.get<uint32_t>(name.c_str());
+      if (ndim > Dims::kMaxDims) fail(path, "tensor '" + name + "' has " + std::to_string(ndim) + " dims");
+      Shape shape;
+      for (uint32_t d = 0; d < ndim; ++d) {
+        int64_t s = b.get<int64_t>(name.c_str());
+        if (s < 0) fail(path, "tensor '" + name + "' has a negative size");
+        shape.push_back(s);
+      }
+      Tensor t = empty(shape, dtype);
+      const size_t nbytes = size_t(t.numel()) * t.element_size();
+      b.need(nbytes, name.c_str());
+      std::memcpy(t.raw_data(), body.data() + b.at, nbytes);
+      b.at += nbytes;
+      entries[name] = t;
+    } else if (kind == kDouble) {
+      entries[name] = b.get<double>(name.c_str());
+    } else if (kind == kInt) {
+      entries[name] = b.get<int64_t>(name.c_str());
+    } else if (kind == kString) {
+      entries[name] = b.get_string(name.c_str());
+    } else {
+      fail(path, "entry '" + name + "' has an unknown kind " + std::to_string(kind));
+    }
+  }
+  if (b.at != body.size()) fail(path, "unexpected bytes after the last entry");
+  path_ = path;
+  entries_ = std::move(entries);
+}
+
+std::vector<std::string> InputArchive::keys() const {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : entries_) out.push_back(name);
+  return out;
+}
+
+const Value& InputArchive::find(const std::string& name, const char* kind) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) fail(path_, std::string("has no ") + kind + " '" + name + "'");
+  return it->second;
+}
+
+Tensor InputArchive::read_tensor(const std::string& name) const {
+  const Value& v = find(name, "tensor");
+  if (!std::holds_alternative<Tensor>(v)) fail(path_, "'" + name + "' is not a tensor");
+  return std::get<Tensor>(v);
+}
+double InputArchive::read_double(const std::string& name) const {
+  const Value& v = find(name, "number");
+  if (const double* d = std::get_if<double>(&v)) return *d;
+  if (const int64_t* i = std::get_if<int64_t>(&v)) return double(*i);
+  fail(path_, "'" + name + "' is not a number");
+}
+int64_t InputArchive::read_int(const std::string& name) const {
+  const Value& v = find(name, "integer");
+  if (const int64_t* i = std::get_if<int64_t>(&v)) return *i;
+  fail(path_, "'" + name + "' is not an integer");
+}
+std::string InputArchive::read_string(const std::string& name) const {
+  const Value& v = find(name, "string");
+  if (const std::string* s = std::get_if<std::string>(&v)) return *s;
+  fail(path_, "'" + name + "' is not a string");
+}
+
+void InputArchive::check_fits(const std::string& name, const Tensor& dst) const {
+  Tensor t = read_tensor(name);
+  if (t.dtype() != dst.dtype())
+    fail(path_, "tensor '" + name + "' is " + dtype_name(t.dtype()) + " in the file but " + dtype_name(dst.dtype()) + " in the target");
+  if (!(t.sizes() == dst.sizes()))
+    fail(path_, "tensor '" + name + "' has shape " + shape_str(t.sizes()) + " in the file but " + shape_str(dst.sizes()) + " in the target");
+}
+
+}  // namespace descent::serialize

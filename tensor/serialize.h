@@ -1,0 +1,64 @@
+#pragma once
+// Checkpoint files: named tensors and scalars in one binary file. Modules, optimizers,
+// schedulers and training states write themselves into an OutputArchive and read back from an
+// InputArchive (nn/serialize.h has descent::save / descent::load on top of this).
+//
+// Format (version 1, little-endian):
+//   8 bytes   magic "DESCENT\x01"
+//   uint32    format version
+//   uint32    number of entries
+//   entries   uint32 name length, name bytes, uint8 kind, then by kind:
+//               tensor (0): uint8 dtype (0 float32, 1 float64, 2 int64, 3 bool), uint32 ndim,
+//                           int64 sizes[ndim], the elements row-major
+//               float64 (1), int64 (2): 8 bytes
+//               string (3): uint32 length, bytes
+//   uint32    CRC-32 (zlib's) of every byte before it
+// Saving writes `path.tmp`, flushes it to disk and renames it over `path`, so a crash mid-save
+// leaves the previous checkpoint intact. Loading checks magic, version, sizes and the CRC
+// before anything is handed out.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace descent::serialize {
+
+using Value = std::variant<Tensor, double, int64_t, std::string>;
+
+class OutputArchive {
+ public:
+  void write(const std::string& name, const Tensor& t);  // stores a contiguous copy
+  void write(const std::string& name, double v) { entries_.emplace_back(name, v); }
+  void write(const std::string& name, int64_t v) { entries_.emplace_back(name, v); }
+  void write(const std::string& name, const std::string& v) { entries_.emplace_back(name, v); }
+  void save_to(const std::string& path) const;  // atomic: temporary file, fsync, rename
+
+ private:
+  std::vector<std::pair<std::string, Value>> entries_;
+};
+
+class InputArchive {
+ public:
+  void load_from(const std::string& path);  // throws naming the file and what is wrong with it
+  const std::string& path() const { return path_; }
+
+  bool contains(const std::string& name) const { return entries_.count(name) > 0; }
+  std::vector<std::string> keys() const;
+  Tensor read_tensor(const std::string& name) const;
+  double read_double(const std::string& name) const;
+  int64_t read_int(const std::string& name) const;
+  std::string read_string(const std::string& name) const;
+  // Throws unless the stored tensor `name` has dst's dtype and shape (naming both); copies
+  // nothing (load functions check every tensor first, then copy, so a failed load changes nothing).
+  void check_fits(const std::string& name, const Tensor& dst) const;
+
+ private:
+  const Value& find(const std::string& name, const char* kind) const;
+  std::string path_;
+  std::map<std::string, Value> entries_;
+};
+
+}  // namespace descent::serialize
