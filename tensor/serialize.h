@@ -18,6 +18,7 @@
 // before anything is handed out.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -62,3 +63,33 @@ class InputArchive {
 };
 
 }  // namespace descent::serialize
+
+namespace descent {
+
+// descent::save(x, path) / descent::load(x, path) for anything that can write itself into an
+// archive: modules, optimizers, schedulers, training states. Such a type has
+//   void save(serialize::OutputArchive& archive, const std::string& prefix = "") const;
+//   void load(const serialize::InputArchive& archive, const std::string& prefix = "");
+// where every entry name starts with `prefix` (so several objects can share one file), and
+// load checks every entry it needs before changing anything.
+template <class T>
+concept Serializable = requires(const T& c, T& m, serialize::OutputArchive& out, const serialize::InputArchive& in) {
+  c.save(out, std::string());
+  m.load(in, std::string());
+};
+
+template <Serializable T> void save(const T& object, const std::string& path) {
+  serialize::OutputArchive archive;
+  object.save(archive, "");
+  archive.save_to(path);
+}
+template <Serializable T> void save(const std::shared_ptr<T>& object, const std::string& path) { save(*object, path); }
+
+template <Serializable T> void load(T& object, const std::string& path) {
+  serialize::InputArchive archive;
+  archive.load_from(path);
+  object.load(archive, "");
+}
+template <Serializable T> void load(const std::shared_ptr<T>& object, const std::string& path) { load(*object, path); }
+
+}  // namespace descent
