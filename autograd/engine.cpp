@@ -125,8 +125,9 @@ struct Engine {
   bool create_graph;
   // autograd::grad: where each requested input's gradient is collected (no grad() is touched).
   bool capturing = false;
-  std::unordered_map<const Node*, size_t> capture_nodes;
-  std::unordered_map<const AutogradMeta*, size_t> capture_leaves;
+  // (an input listed twice gets its gradient twice)
+  std::unordered_map<const Node*, std::vector<size_t>> capture_nodes;
+  std::unordered_map<const AutogradMeta*, std::vector<size_t>> capture_leaves;
   std::vector<Tensor> captured;
 
   void deliver_to_leaf(AutogradMeta& leaf, Tensor g) {
@@ -134,7 +135,8 @@ struct Engine {
       if (Tensor r = hook(g); r.defined()) g = std::move(r);
     if (capturing) {
       auto it = capture_leaves.find(&leaf);
-      if (it != capture_leaves.end()) accumulate(captured[it->second], std::move(g), create_graph);
+      if (it != capture_leaves.end())
+        for (size_t i : it->second) accumulate(captured[i], g, create_graph);
       return;
     }
     if (!leaf.grad.defined()) {
@@ -228,7 +230,8 @@ struct Engine {
       if (Tensor r = hook(g); r.defined()) g = std::move(r);
     if (capturing) {
       auto it = capture_nodes.find(&node);
-      if (it != capture_nodes.end()) captured[it->second] = g;
+      if (it != capture_nodes.end())
+        for (size_t i : it->second) captured[i] = g;
     }
     Grads grads = node.backward_(g, node);
     assert(grads.size() == node.inputs_.size());
@@ -271,8 +274,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     const Tensor& in = inputs[i];
     CHECK(in.defined() && in.requires_grad(), "autograd::grad: input ", i, " does not require grad");
     AutogradMeta& m = *in.impl()->autograd;
-    if (m.grad_fn) engine.capture_nodes[m.grad_fn.get()] = i;
-    else engine.capture_leaves[&m] = i;
+    if (m.grad_fn) engine.capture_nodes[m.grad_fn.get()].push_back(i);
+    else engine.capture_leaves[&m].push_back(i);
   }
   engine.run(outputs, grad_outputs);
   for (size_t i = 0; i < inputs.size(); ++i)

@@ -19,6 +19,7 @@ inline void check_defined(const Tensor& t, const char* op) { CHECK(t.defined(), 
 inline std::pair<Tensor, Tensor> promoted(const Tensor& a, const Tensor& b, const char* op) {
   check_defined(a, op);
   check_defined(b, op);
+  broadcast_shapes(a.sizes(), b.sizes(), op);  // the error names this op
   Dtype d = promote_types(a.dtype(), b.dtype());
   return {a.dtype() == d ? a : to(a, d), b.dtype() == d ? b : to(b, d)};
 }

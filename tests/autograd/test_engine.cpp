@@ -1,0 +1,192 @@
+// The backward engine: ordering, accumulation, graph release, hooks, higher order, memory.
+#include "helpers.h"
+
+using namespace descent;
+
+TEST_CASE("a diamond graph sums the gradients of both paths") {
+  Tensor x = scalar_tensor(3.0, kFloat64).requires_grad_();
+  Tensor a = x * 2.0, b = x * x;
+  Tensor y = a * b;  // 2x·x² = 2x³  ->  dy/dx = 6x² = 54
+  y.backward();
+  REQUIRE(x.grad().item<double>() == 54.0);
+}
+
+TEST_CASE("two backward calls accumulate into grad until it is reset") {
+  Tensor w = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  (w * w).sum().backward();
+  (w * 3.0).sum().backward();
+  REQUIRE(w.grad().to_vector<double>() == std::vector<double>{5, 7});
+  w.mutable_grad() = Tensor();
+  (w * 3.0).sum().backward();
+  REQUIRE(w.grad().to_vector<double>() == std::vector<double>{3, 3});
+}
+
+TEST_CASE("a tensor used twice by one op gets both contributions") {
+  Tensor x = tensor({2, -1}, {2}, kFloat64).requires_grad_();
+  (x + x).sum().backward();
+  REQUIRE(x.grad().to_vector<double>() == std::vector<double>{2, 2});
+  Tensor y = tensor({3}, {1}, kFloat64).requires_grad_();
+  matmul(y, y).backward();
+  REQUIRE(y.grad().item<double>() == 6.0);
+}
+
+TEST_CASE("the graph is freed after backward unless retain_graph is set") {
+  Tensor x = scalar_tensor(2.0, kFloat64).requires_grad_();
+  Tensor y = exp(x) * x;
+  y.backward(Tensor(), /*retain_graph=*/true);
+  y.backward();
+  REQUIRE(x.grad().item<double>() == Approx(2 * (std::exp(2.0) * 3)).epsilon(1e-12));
+  REQUIRE_THROWS_WITH(y.backward(), Catch::Contains("was already freed by an earlier backward()") &&
+                                        Catch::Contains("retain_graph=true"));
+}
+
+TEST_CASE("NoGradGuard and detach record nothing") {
+  Tensor x = ones({2}).requires_grad_();
+  {
+    NoGradGuard guard;
+    Tensor y = x * 2.0;
+    REQUIRE(!y.requires_grad());
+    REQUIRE(!GradMode::is_enabled());
+  }
+  REQUIRE(GradMode::is_enabled());
+  Tensor z = x.detach() * 2.0;
+  REQUIRE(!z.requires_grad());
+  REQUIRE(x.detach().impl()->storage == x.impl()->storage);
+  REQUIRE_THROWS_WITH(z.sum().backward(), Catch::StartsWith("backward: output 0 does not require grad"));
+}
+
+TEST_CASE("backward of a non-scalar needs a gradient of the output's shape") {
+  Tensor x = ones({2, 3}).requires_grad_();
+  Tensor y = x * 2.0;
+  REQUIRE_THROWS_WITH(y.backward(), "backward: a gradient can be created implicitly only for a one-element output, "
+                                    "got shape [2, 3]; pass a gradient of that shape");
+  REQUIRE_THROWS_WITH(y.backward(ones({3})), "backward: gradient has shape [3] but output 0 has shape [2, 3]");
+  y.backward(full({2, 3}, 0.5));
+  REQUIRE(x.grad().to_vector<float>() == std::vector<float>(6, 1.0f));
+}
+
+TEST_CASE("hooks see and may replace gradients; retain_grad keeps a non-leaf's") {
+  Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  std::vector<double> seen;
+  Tensor h = x * 3.0;
+  h.register_hook([&](const Tensor& g) { seen = g.to_vector<double>(); return g * 10.0; });
+  h.retain_grad();
+  x.register_hook([](const Tensor& g) { return g + 1.0; });
+  (h * h).sum().backward();
+  REQUIRE(seen == std::vector<double>{6, 12});  // d(h²)/dh = 2h
+  REQUIRE(h.grad().to_vector<double>() == std::vector<double>{60, 120});  // after the hook's change
+  REQUIRE(x.grad().to_vector<double>() == std::vector<double>{181, 361});  // 3·(60, 120) + 1
+}
+
+TEST_CASE("autograd::grad returns gradients without touching grad()") {
+  Tensor x = tensor({1, 2, 3}, {3}, kFloat64).requires_grad_();
+  Tensor y = (x * x).sum();
+  auto g = autograd::grad({y}, {x});
+  REQUIRE(g[0].to_vector<double>() == std::vector<double>{2, 4, 6});
+  REQUIRE(!x.grad().defined());
+  Tensor unused = ones({1}, kFloat64).requires_grad_();
+  Tensor z = (x * 2.0).sum();
+  REQUIRE_THROWS_WITH(autograd::grad({z}, {unused}, {}, true), Catch::StartsWith("autograd::grad: input 0 was not used"));
+  REQUIRE(!autograd::grad({z}, {unused}, {}, true, false, /*allow_unused=*/true)[0].defined());
+}
+
+TEST_CASE("create_graph gives Hessian-vector products and gradient penalties") {
+  // f(x) = Σ x_i³ + x0·x1: H = diag(6x) + [[0,1],[1,0]]
+  Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  Tensor f = pow(x, 3.0).sum() + x.select(0, 0) * x.select(0, 1);
+  Tensor g = autograd::grad({f}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+  REQUIRE(g.requires_grad());
+  Tensor v = tensor({1, -1}, {2}, kFloat64);
+  Tensor hv = autograd::grad({(g * v).sum()}, {x})[0];
+  REQUIRE(hv.to_vector<double>() == std::vector<double>{6 * 1 - 1, 1 - 6 * 2});
+  // penalty ||∇f||² differentiated into the leaf: 2·H·∇f
+  Tensor y = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  Tensor fy = pow(y, 3.0).sum();
+  Tensor gy = autograd::grad({fy}, {y}, {}, std::nullopt, true)[0];
+  (gy * gy).sum().backward();
+  // ∇f = 3y², H = diag(6y): 2·6y·3y² = 36y³
+  REQUIRE(y.grad().to_vector<double>() == std::vector<double>{36, 288});
+}
+
+TEST_CASE("backward through a 100,000-op chain does not overflow the stack") {
+  Tensor x = scalar_tensor(1.0, kFloat64).requires_grad_();
+  Tensor y = x;
+  for (int i = 0; i < 100000; ++i) y = y * 1.0000001 + 0.0;
+  y.backward();
+  REQUIRE(x.grad().item<double>() == Approx(std::pow(1.0000001, 100000)).epsilon(1e-9));
+  // dropping a long unreleased chain must not recurse either
+  Tensor z = x;
+  for (int i = 0; i < 100000; ++i) z = z + 1.0;
+  z = Tensor();
+  SUCCEED("freed");
+}
+
+TEST_CASE("graph nodes and storages return to their baseline after many iterations") {
+  Tensor w = randn({8, 4}).requires_grad_();
+  Tensor b = zeros({4}).requires_grad_();
+  Tensor x = randn({16, 8});
+  auto step = [&] {
+    Tensor h = tanh(matmul(x, w) + b);
+    Tensor loss = (softmax(h, 1) * h).mean() + h.pow(2.0).sum() * 0.01;
+    loss.backward();
+    w.mutable_grad() = Tensor();
+    b.mutable_grad() = Tensor();
+  };
+  step();
+  const int64_t nodes = autograd::Node::live_count(), storages = Storage::live_count();
+  for (int i = 0; i < 10000; ++i) step();
+  REQUIRE(autograd::Node::live_count() == nodes);
+  REQUIRE(Storage::live_count() == storages);
+  REQUIRE(nodes == 0);
+}
+
+TEST_CASE("a saved tensor modified in place makes backward throw, naming the op") {
+  Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  Tensor y = x * 2.0;
+  Tensor z = y * y;  // saves y
+  y.add_(1.0);
+  REQUIRE_THROWS_WITH(z.sum().backward(), Catch::StartsWith("backward of 'mul': a tensor it saved for backward was "
+                                                           "modified by an in-place operation (saved at version 0, now 1)"));
+}
+
+TEST_CASE("in-place ops on tracked tensors rewrite history or refuse clearly") {
+  Tensor w = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  REQUIRE_THROWS_WITH(w.add_(1.0), Catch::StartsWith("add_: a leaf tensor that requires grad cannot be modified in place"));
+  {
+    NoGradGuard guard;
+    w.add_(1.0);  // how optimizers update parameters
+  }
+  REQUIRE(w.to_vector<double>() == std::vector<double>{2, 3});
+  Tensor h = w * 1.0;
+  h.mul_(w);  // h = w², through a recorded op on a copy
+  h.add_(tensor({10, 10}, {2}, kFloat64));
+  h.sum().backward();
+  REQUIRE(w.grad().to_vector<double>() == std::vector<double>{4, 6});
+  REQUIRE(h.to_vector<double>() == std::vector<double>{14, 19});
+}
+
+TEST_CASE("op errors name the op and the shapes or dtypes") {
+  REQUIRE_THROWS_WITH(ones({3, 4}) + ones({5}), "add: shapes [3, 4] and [5] cannot be broadcast");
+  REQUIRE_THROWS_WITH(matmul(ones({64, 784}), ones({100, 10})), "matmul: inner dims differ: a is [64, 784], b is [100, 10]");
+  REQUIRE_THROWS_WITH(matmul(ones({2, 2}), ones({2, 2}, kFloat64)), "matmul: dtype mismatch: a is float32, b is float64");
+  REQUIRE_THROWS_WITH(ones({2}, kInt64).requires_grad_(), "requires_grad_: only floating-point tensors can require gradients, got int64");
+  REQUIRE_THROWS_WITH(where(ones({2}), ones({2}), ones({2})), "where: condition must be bool, got float32");
+  REQUIRE_THROWS_WITH(index_select(ones({3}), 0, ones({1})), "index_select: index must be int64, got float32");
+  REQUIRE_THROWS_WITH(ones({2, 3}).add_(ones({4})), "add_: shapes [2, 3] and [4] cannot be broadcast");
+  REQUIRE_THROWS_WITH(ones({3}, kInt64).add_(ones({3})), "add_: the result would be float32, which cannot be stored in a int64 tensor");
+  REQUIRE_THROWS_WITH(ones({2, 3}).expand({4, 3}), "expand: the expanded size 4 must match the existing size 2 at dim 0 (shape [2, 3] to [4, 3])");
+}
+
+TEST_CASE("mixed dtypes promote like PyTorch and gradients come back in each input's dtype") {
+  Tensor a = ones({2}).requires_grad_();
+  Tensor b = full({2}, 2.0, kFloat64).requires_grad_();
+  Tensor c = a * b;
+  REQUIRE(c.dtype() == kFloat64);
+  c.sum().backward();
+  REQUIRE(a.grad().dtype() == kFloat32);
+  REQUIRE(a.grad().to_vector<float>() == std::vector<float>{2, 2});
+  REQUIRE((arange(3) * 0.5).dtype() == kFloat32);
+  REQUIRE((arange(3) * 2.0).dtype() == kInt64);
+  REQUIRE((arange(3) / 2.0).to_vector<double>() == std::vector<double>{0, 0.5, 1});
+  REQUIRE((ones({2}) == 1.0).dtype() == kBool);
+}
