@@ -1,0 +1,152 @@
+// descent_bench --case NAME --threads T [--steps N]
+// Runs one workload on synthetic data (fixed seed) and prints one JSON object:
+//   {"case": ..., "threads": ..., "seconds_per_step": ..., "samples_per_second": ...,
+//    "peak_rss_mb": ..., ...}
+// Each case has a twin in bench/torch_bench.py doing the same work in PyTorch; compare.sh runs
+// both, interleaved, and prints the ratios. Cases are listed in ../shared/CONTRACT.md.
+#include <cblas.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include <descent/descent.h>
+
+using namespace descent;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Case {
+  int default_steps;
+  int batch;  // samples per step, for samples_per_second
+  // Builds the workload and returns one training/evaluation step.
+  std::function<std::function<void()>()> setup;
+};
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;
+}
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Plain SGD with momentum on raw tensors, for cases that exist before the optim module is used.
+struct RawParams {
+  std::vector<Tensor> params;
+  Tensor add(const Shape& shape, double bound) {
+    Tensor p = rand(shape) * (2 * bound) - bound;
+    p.requires_grad_();
+    params.push_back(p);
+    return p;
+  }
+  void zero_grad() {
+    for (Tensor& p : params) p.mutable_grad() = Tensor();
+  }
+};
+
+std::map<std::string, Case> cases() {
+  std::map<std::string, Case> c;
+
+  c["tiny_add"] = {200000, 1, [] {
+    auto x = std::make_shared<Tensor>(randn({16}));
+    return std::function<void()>([x] { Tensor y = *x + *x; });
+  }};
+
+  c["tiny_mlp"] = {50000, 1, [] {
+    auto p = std::make_shared<RawParams>();
+    Tensor w1 = p->add({8, 4}, 0.5), b1 = p->add({8}, 0.5), w2 = p->add({2, 8}, 0.35), b2 = p->add({2}, 0.35);
+    Tensor x = randn({1, 4});
+    return std::function<void()>([=] {
+      p->zero_grad();
+      Tensor out = linear(tanh(linear(x, w1, b1)), w2, b2);
+      out.sum().backward();
+    });
+  }};
+
+  c["linear_gemm"] = {200, 256, [] {
+    auto p = std::make_shared<RawParams>();
+    Tensor w = p->add({512, 784}, 1.0 / 28), b = p->add({512}, 1.0 / 28);
+    Tensor x = randn({256, 784}).requires_grad_();  // so that backward computes dL/dx too
+    Tensor g = randn({256, 512});
+    return std::function<void()>([=]() mutable {
+      p->zero_grad();
+      x.mutable_grad() = Tensor();
+      linear(x, w, b).backward(g);
+    });
+  }};
+  return c;
+}
+
+// The same three products as linear_gemm, straight through cblas_sgemm on one thread:
+// forward x·wᵀ [256×784]·[784×512], dL/dw = gᵀ·x, dL/dx = g·w.
+double raw_gemm_seconds(int steps) {
+  std::vector<float> x(256 * 784, 0.5f), w(512 * 784, 0.25f), g(256 * 512, 1.0f), y(256 * 512), dw(512 * 784),
+      dx(256 * 784);
+  auto run = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 256, 512, 784, 1, x.data(), 784, w.data(), 784, 0, y.data(), 512);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 512, 784, 256, 1, g.data(), 512, x.data(), 784, 0, dw.data(), 784);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 256, 784, 512, 1, g.data(), 512, w.data(), 784, 0, dx.data(), 784);
+  };
+  for (int i = 0; i < 5; ++i) run();
+  auto t0 = Clock::now();
+  for (int i = 0; i < steps; ++i) run();
+  return seconds_since(t0) / steps;
+}
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::cerr << "descent_bench: " << problem << "\nusage: descent_bench --case NAME --threads T [--steps N]\n";
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string name;
+  int threads = 1, steps = -1;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (i + 1 >= argc) usage("missing value for " + flag);
+    std::string value = argv[++i];
+    try {
+      if (flag == "--case") name = value;
+      else if (flag == "--threads") threads = std::stoi(value);
+      else if (flag == "--steps") steps = std::stoi(value);
+      else usage("unknown flag " + flag);
+    } catch (const std::logic_error&) {
+      usage("bad value '" + value + "' for " + flag);
+    }
+  }
+  auto all = cases();
+  auto it = all.find(name);
+  if (it == all.end()) {
+    std::string names;
+    for (auto& [n, c] : all) names += " " + n;
+    usage("unknown case '" + name + "' (cases:" + names + ")");
+  }
+  if (threads < 1) usage("--threads must be at least 1");
+  set_num_threads(threads);
+  manual_seed(0);
+  const Case& c = it->second;
+  if (steps < 1) steps = c.default_steps;
+  std::function<void()> step = c.setup();
+  const int warmup = std::max(3, steps / 10);
+  for (int i = 0; i < warmup; ++i) step();
+  const int64_t allocs_before = allocator_stats().system_allocations;
+  auto t0 = Clock::now();
+  for (int i = 0; i < steps; ++i) step();
+  const double per_step = seconds_since(t0) / steps;
+  const int64_t allocs = allocator_stats().system_allocations - allocs_before;
+  std::printf("{\"case\": \"%s\", \"threads\": %d, \"steps\": %d, \"seconds_per_step\": %.9g, "
+              "\"samples_per_second\": %.6g, \"peak_rss_mb\": %.1f, \"buffer_allocations_per_step\": %.3g",
+              name.c_str(), threads, steps, per_step, c.batch / per_step, peak_rss_mb(), double(allocs) / steps);
+  if (name == "linear_gemm") std::printf(", \"raw_sgemm_seconds_per_step\": %.9g", raw_gemm_seconds(steps));
+  std::printf("}\n");
+  return 0;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""PyTorch twin of bench/descent_bench.cpp: the same cases on the same synthetic workloads.
+
+    /usr/bin/python3 bench/torch_bench.py --case NAME --threads T --blas-threads B [--steps N]
+
+prints one JSON object per run. --threads sets torch's intra-op (OpenMP) threads; --blas-threads
+sets OpenBLAS's own threads, which torch.set_num_threads does not touch (PyTorch's GEMMs go
+through the same OpenBLAS). compare.sh tries all four combinations and keeps PyTorch's best.
+"""
+import argparse
+import ctypes
+import json
+import resource
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def small_cnn():
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
+                         nn.Linear(128, 10))
+
+
+def lenet5():
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def train_case(model, opt, shape, batch=64):
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, 10, (batch,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def make_case(name):
+    if name == "mlp_train":
+        m = mlp()
+        return 300, 64, train_case(m, torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9), (784,))
+    if name == "cnn_train":
+        m = small_cnn()
+        return 30, 64, train_case(m, torch.optim.Adam(m.parameters(), lr=1e-3), (1, 28, 28))
+    if name == "lenet5_train":
+        m = lenet5()
+        return 200, 64, train_case(m, torch.optim.Adam(m.parameters(), lr=1e-3), (1, 28, 28))
+    if name == "tiny_add":
+        x = torch.randn(16)
+        return 200000, 1, lambda: x + x
+    if name == "tiny_mlp":
+        m = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+        x = torch.randn(1, 4)
+
+        def step():
+            m.zero_grad(set_to_none=True)
+            m(x).sum().backward()
+        return 50000, 1, step
+    if name == "adam_step":
+        p = torch.zeros(10_000_000, requires_grad=True)
+        p.grad = torch.randn(10_000_000)
+        opt = torch.optim.Adam([p], lr=1e-3)
+        return 50, 1, opt.step
+    if name == "linear_gemm":
+        lin = nn.Linear(784, 512)
+        x = torch.randn(256, 784, requires_grad=True)
+        g = torch.randn(256, 512)
+
+        def step():
+            lin.zero_grad(set_to_none=True)
+            x.grad = None
+            lin(x).backward(g)
+        return 200, 256, step
+    sys.exit(f"torch_bench: unknown case '{name}'")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--case", required=True)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--blas-threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=None)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(a.blas_threads)
+    torch.manual_seed(0)
+    default_steps, batch, step = make_case(a.case)
+    steps = a.steps or default_steps
+    for _ in range(max(3, steps // 10)):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    per_step = (time.perf_counter() - t0) / steps
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"case": a.case, "threads": a.threads, "blas_threads": a.blas_threads, "steps": steps,
+                      "seconds_per_step": per_step, "samples_per_second": batch / per_step, "peak_rss_mb": rss_mb}))
+
+
+if __name__ == "__main__":
+    main()
