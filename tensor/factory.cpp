@@ -9,23 +9,23 @@
 
 namespace descent {
 
-Tensor empty(const Shape& shape, Dtype dtype) {
-  for (int64_t s : shape) CHECK(s >= 0, "empty: negative size in shape ", Dims(shape));
+Tensor empty(const Dims& shape, Dtype dtype) {
+  for (int64_t s : shape) CHECK(s >= 0, "empty: negative size in shape ", shape);
   auto impl = std::make_shared<TensorImpl>();
-  impl->sizes = Dims(shape);
+  impl->sizes = shape;
   impl->strides = contiguous_strides(impl->sizes);
   impl->dtype = dtype;
   impl->storage = std::make_shared<Storage>(size_t(numel_of(impl->sizes)) * element_size(dtype));
   return Tensor(std::move(impl));
 }
 
-Tensor full(const Shape& shape, double value, Dtype dtype) {
+Tensor full(const Dims& shape, double value, Dtype dtype) {
   Tensor t = empty(shape, dtype);
   kernels::fill_(t, value);
   return t;
 }
-Tensor zeros(const Shape& shape, Dtype dtype) { return full(shape, 0.0, dtype); }
-Tensor ones(const Shape& shape, Dtype dtype) { return full(shape, 1.0, dtype); }
+Tensor zeros(const Dims& shape, Dtype dtype) { return full(shape, 0.0, dtype); }
+Tensor ones(const Dims& shape, Dtype dtype) { return full(shape, 1.0, dtype); }
 
 Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
   CHECK(numel_of(Dims(shape)) == int64_t(values.size()), "tensor: ", values.size(),

@@ -8,10 +8,11 @@
 
 namespace descent {
 
-Tensor empty(const Shape& shape, Dtype dtype = kFloat32);
-Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
-Tensor ones(const Shape& shape, Dtype dtype = kFloat32);
-Tensor full(const Shape& shape, double value, Dtype dtype = kFloat32);
+// (Shape arguments convert to Dims implicitly; Dims is what tensors store, see shape.h.)
+Tensor empty(const Dims& shape, Dtype dtype = kFloat32);
+Tensor zeros(const Dims& shape, Dtype dtype = kFloat32);
+Tensor ones(const Dims& shape, Dtype dtype = kFloat32);
+Tensor full(const Dims& shape, double value, Dtype dtype = kFloat32);
 Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype = kFloat32);
 Tensor tensor(const std::vector<double>& values);  // 1-D, float32
 Tensor scalar_tensor(double value, Dtype dtype = kFloat32);

@@ -24,6 +24,15 @@ inline std::pair<Tensor, Tensor> promoted(const Tensor& a, const Tensor& b, cons
   return {a.dtype() == d ? a : to(a, d), b.dtype() == d ? b : to(b, d)};
 }
 
+// Checks a binary op's operands (defined, broadcastable) and says whether they already share
+// a dtype; hot ops then use them as they are and only otherwise go through promoted().
+inline bool same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  check_defined(a, op);
+  check_defined(b, op);
+  broadcast_shapes(a.sizes(), b.sizes(), op);
+  return a.dtype() == b.dtype();
+}
+
 // a as a floating-point tensor (integers compute in float32, as in PyTorch).
 inline Tensor floating(const Tensor& a, const char* op) {
   check_defined(a, op);

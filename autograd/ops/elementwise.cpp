@@ -19,14 +19,13 @@ using kernels::Unary;
 
 // a, b: broadcastable   out = a + alpha·b   dL/da = g   dL/db = alpha·g
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
-  auto [x, y] = promoted(a, b, "add");
-  Tensor out;
-  if (alpha == 1.0) {
-    out = kernels::binary(Binary::Add, x, y);
-  } else {
-    out = kernels::binary(Binary::Add, x, kernels::binary(Binary::Mul, y, alpha));
+  if (!same_dtype(a, b, "add")) {
+    auto [x, y] = promoted(a, b, "add");
+    return add(x, y, alpha);
   }
-  if (auto node = record("add", out, {x, y})) {
+  Tensor out = alpha == 1.0 ? kernels::binary(Binary::Add, a, b)
+                            : kernels::binary(Binary::Add, a, kernels::binary(Binary::Mul, b, alpha));
+  if (auto node = record("add", out, {a, b})) {
     node->set_backward([alpha](const Tensor& g, const Node& n) -> Grads {
       return {g, n.needs_grad(1) ? (alpha == 1.0 ? g : g * alpha) : Tensor()};
     });
@@ -36,10 +35,13 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
 
 // a, b: broadcastable   out = a - alpha·b   dL/da = g   dL/db = -alpha·g
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
-  auto [x, y] = promoted(a, b, "sub");
-  Tensor out = alpha == 1.0 ? kernels::binary(Binary::Sub, x, y)
-                            : kernels::binary(Binary::Sub, x, kernels::binary(Binary::Mul, y, alpha));
-  if (auto node = record("sub", out, {x, y})) {
+  if (!same_dtype(a, b, "sub")) {
+    auto [x, y] = promoted(a, b, "sub");
+    return sub(x, y, alpha);
+  }
+  Tensor out = alpha == 1.0 ? kernels::binary(Binary::Sub, a, b)
+                            : kernels::binary(Binary::Sub, a, kernels::binary(Binary::Mul, b, alpha));
+  if (auto node = record("sub", out, {a, b})) {
     node->set_backward([alpha](const Tensor& g, const Node& n) -> Grads {
       return {g, n.needs_grad(1) ? g * -alpha : Tensor()};
     });
@@ -49,11 +51,14 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
 
 // a, b: broadcastable   dL/da = g·b   dL/db = g·a
 Tensor mul(const Tensor& a, const Tensor& b) {
-  auto [x, y] = promoted(a, b, "mul");
-  Tensor out = kernels::binary(Binary::Mul, x, y);
-  if (auto node = record("mul", out, {x, y})) {
-    node->set_backward([x = node->save(x), y = node->save(y)](const Tensor& g, const Node& n) -> Grads {
-      return {n.needs_grad(0) ? g * y : Tensor(), n.needs_grad(1) ? g * x : Tensor()};
+  if (!same_dtype(a, b, "mul")) {
+    auto [x, y] = promoted(a, b, "mul");
+    return mul(x, y);
+  }
+  Tensor out = kernels::binary(Binary::Mul, a, b);
+  if (auto node = record("mul", out, {a, b})) {
+    node->set_backward([a = node->save(a), b = node->save(b)](const Tensor& g, const Node& n) -> Grads {
+      return {n.needs_grad(0) ? g * b : Tensor(), n.needs_grad(1) ? g * a : Tensor()};
     });
   }
   return out;
