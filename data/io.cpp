@@ -1,0 +1,54 @@
+// Whole-file reads for the loaders: std::ifstream for plain files, zlib's gz* for gzip.
+#include "data/io.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace descent::data::detail {
+
+void fail(const std::string& who, const std::string& path, const std::string& problem) {
+  throw std::runtime_error(who + ": " + path + ": " + problem);
+}
+
+std::vector<uint8_t> read_file(const std::string& who, const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) fail(who, path, std::string("cannot open the file (") + std::strerror(errno) + ")");
+  const std::streamoff size = in.tellg();
+  if (size < 0) fail(who, path, "cannot read the file (is it a directory?)");
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) fail(who, path, "read error");
+  return bytes;
+}
+
+std::vector<uint8_t> read_maybe_gzip(const std::string& who, const std::string& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) fail(who, path, std::string("cannot open the file (") + std::strerror(errno) + ")");
+  gzbuffer(file, 1 << 20);
+  std::vector<uint8_t> bytes;
+  size_t used = 0;
+  for (;;) {
+    // Grow by doubling: MNIST's training images decompress to 47 MB from 10 MB.
+    if (bytes.size() - used < (1 << 20)) bytes.resize(std::max<size_t>(2 * bytes.size(), 4 << 20));
+    const unsigned want = unsigned(std::min<size_t>(bytes.size() - used, size_t(1) << 30));
+    const int got = gzread(file, bytes.data() + used, want);
+    if (got < 0) break;  // the error is reported below
+    used += size_t(got);
+    if (got == 0) break;
+  }
+  int code = Z_OK;
+  const char* message = gzerror(file, &code);
+  std::string problem = code == Z_OK || code == Z_STREAM_END ? "" : message;
+  gzclose(file);
+  if (!problem.empty())
+    fail(who, path, "corrupt or truncated gzip data (zlib: " + problem + "); try downloading the file again");
+  bytes.resize(used);
+  return bytes;
+}
+
+}  // namespace descent::data::detail
