@@ -247,6 +247,17 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   return out;
 }
 
+Tensor threshold_backward(const Tensor& grad, const Tensor& input, double threshold) {
+  Tensor out = empty(grad.sizes(), grad.dtype());
+  dispatch_floating(grad.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T t = T(threshold);
+    map2<T, T, T>(grad.sizes(), first_byte(out), strides_of(out), first_byte(grad), strides_of(grad), first_byte(input),
+                  broadcast_byte_strides(input, grad.sizes()), [t](T g, T x) { return x > t ? g : T(0); });
+  });
+  return out;
+}
+
 namespace {
 template <class T> auto clamp_fn(double lo, double hi) {
   // NaN passes through, as in torch.clamp

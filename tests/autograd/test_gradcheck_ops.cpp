@@ -181,3 +181,8 @@ TEST_CASE("gradcheck reports a wrong gradient with numbers") {
                       Catch::StartsWith("gradcheck: Jacobian mismatch for input 0 (shape [2]), output element 0, "
                                         "input element 0: analytic 0.5, numerical 1"));
 }
+
+TEST_CASE("relu passes gradgradcheck through its fused backward") {
+  Tensor a = tensor({-2.0, -0.7, 0.4, 1.9}, {2, 2}, kFloat64).requires_grad_();
+  REQUIRE(gradgradcheck([](const Args& x) { return relu(x[0]) * x[0]; }, {a}));
+}
