@@ -44,6 +44,7 @@ std::vector<uint8_t> read_maybe_gzip(const std::string& who, const std::string& 
   int code = Z_OK;
   const char* message = gzerror(file, &code);
   std::string problem = code == Z_OK || code == Z_STREAM_END ? "" : message;
+  if (problem.starts_with(path + ": ")) problem.erase(0, path.size() + 2);  // zlib prefixes the path
   gzclose(file);
   if (!problem.empty())
     fail(who, path, "corrupt or truncated gzip data (zlib: " + problem + "); try downloading the file again");
