@@ -85,7 +85,7 @@ Tensor Node::save(const Tensor& t) {
 int64_t Node::live_count() { return g_live_nodes.load(); }
 
 AutogradMeta& meta(const Tensor& t) {
-  if (!t.impl()->autograd) t.impl()->autograd = std::make_shared<AutogradMeta>();
+  if (!t.impl()->autograd) t.impl()->autograd = make_cached<AutogradMeta>();
   return *t.impl()->autograd;
 }
 
@@ -107,7 +107,7 @@ template <class Inputs> std::shared_ptr<Node> record_inputs(const char* name, Te
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
   for (const Tensor& t : inputs) edges.push_back(edge_to(t));
-  auto node = std::make_shared<Node>(name, std::move(edges));
+  auto node = make_cached<Node>(name, std::move(edges));
   meta(out).grad_fn = node;
   return node;
 }

@@ -51,7 +51,7 @@ void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) 
 }
 
 Tensor Tensor::detach() const {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_cached<TensorImpl>();
   impl->storage = impl_->storage;
   impl->sizes = impl_->sizes;
   impl->strides = impl_->strides;

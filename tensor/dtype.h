@@ -14,7 +14,9 @@ inline constexpr Dtype kInt64 = Dtype::Int64;
 inline constexpr Dtype kBool = Dtype::Bool;
 
 const char* dtype_name(Dtype dtype);  // "float32", as PyTorch prints it without "torch."
-size_t element_size(Dtype dtype);
+inline size_t element_size(Dtype dtype) {
+  return dtype == Dtype::Bool ? 1 : dtype == Dtype::Float32 ? 4 : 8;
+}
 inline bool is_floating(Dtype dtype) { return dtype == kFloat32 || dtype == kFloat64; }
 
 // The dtype of `a op b` under PyTorch's promotion order: bool < int64 < float32 < float64.

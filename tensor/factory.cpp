@@ -11,11 +11,11 @@ namespace descent {
 
 Tensor empty(const Dims& shape, Dtype dtype) {
   for (int64_t s : shape) CHECK(s >= 0, "empty: negative size in shape ", shape);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_cached<TensorImpl>();
   impl->sizes = shape;
   impl->strides = contiguous_strides(impl->sizes);
   impl->dtype = dtype;
-  impl->storage = std::make_shared<Storage>(size_t(numel_of(impl->sizes)) * element_size(dtype));
+  impl->storage = make_cached<Storage>(size_t(numel_of(impl->sizes)) * element_size(dtype));
   return Tensor(std::move(impl));
 }
 

@@ -52,7 +52,7 @@ class Dims {
     size_ = 0;
     for (; first != last; ++first) push_back(static_cast<int64_t>(*first));
   }
-  std::array<int64_t, kMaxDims> data_{};
+  std::array<int64_t, kMaxDims> data_;  // only the first size_ are meaningful (left uninitialized: hot path)
   size_t size_ = 0;
 };
 

@@ -40,7 +40,7 @@ Cache& cache() {
 }
 
 // Counters are atomics so that the per-thread fast path below needs no lock.
-std::atomic<int64_t> g_system_allocations{0}, g_cache_hits{0}, g_bytes_in_use{0}, g_thread_cached{0};
+std::atomic<int64_t> g_system_allocations{0}, g_cache_hits{0};
 std::atomic<int64_t> g_live_storages{0};
 
 // Small blocks (scalars, biases, per-op temporaries) come and go at every op; each thread keeps
@@ -65,7 +65,6 @@ struct ThreadCacheOwner {
       const int64_t bytes = int64_t(cache.class_bytes[cls] * cache.lists[cls].size());
       c.free_lists[cls].insert(c.free_lists[cls].end(), cache.lists[cls].begin(), cache.lists[cls].end());
       c.bytes_cached += bytes;
-      g_thread_cached -= bytes;
     }
   }
 };
@@ -79,13 +78,10 @@ ThreadCache* thread_cache() {
 void* allocate_bytes(size_t nbytes) {
   size_t rounded;
   size_t cls = size_class(nbytes, &rounded);
-  g_bytes_in_use += int64_t(rounded);
   if (rounded <= kSmallBytes) {
     if (ThreadCache* tc = thread_cache(); tc && !tc->lists[cls].empty()) {
       void* p = tc->lists[cls].back();
       tc->lists[cls].pop_back();
-      g_thread_cached -= int64_t(rounded);
-      ++g_cache_hits;
       return p;
     }
   }
@@ -109,12 +105,10 @@ void* allocate_bytes(size_t nbytes) {
 void deallocate_bytes(void* data, size_t nbytes) {
   size_t rounded;
   size_t cls = size_class(nbytes, &rounded);
-  g_bytes_in_use -= int64_t(rounded);
   if (rounded <= kSmallBytes) {
     if (ThreadCache* tc = t_cache; tc && tc->lists[cls].size() < kThreadDepth) {
       tc->lists[cls].push_back(data);
       tc->class_bytes[cls] = rounded;
-      g_thread_cached += int64_t(rounded);
       return;
     }
   }
@@ -135,9 +129,8 @@ AllocatorStats allocator_stats() {
   AllocatorStats s;
   s.system_allocations = g_system_allocations.load();
   s.cache_hits = g_cache_hits.load();
-  s.bytes_in_use = g_bytes_in_use.load();
   std::lock_guard lock(cache().mutex);
-  s.bytes_cached = cache().bytes_cached + g_thread_cached.load();
+  s.bytes_cached = cache().bytes_cached;
   return s;
 }
 

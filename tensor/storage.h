@@ -7,19 +7,36 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 namespace descent {
 
 void* allocate_bytes(size_t nbytes);               // 64-byte aligned, possibly a reused block
 void deallocate_bytes(void* data, size_t nbytes);  // back into the cache, not to the system
 
+// Counts of the shared cache (blocks under 32 KiB recycled within a thread are not counted:
+// that path is kept free of atomic operations).
 struct AllocatorStats {
   int64_t system_allocations = 0;  // blocks ever requested from the system
-  int64_t cache_hits = 0;          // requests served from the cache
-  int64_t bytes_in_use = 0;
-  int64_t bytes_cached = 0;        // freed blocks kept for reuse
+  int64_t cache_hits = 0;          // requests served from the shared cache
+  int64_t bytes_cached = 0;        // freed blocks kept in the shared cache for reuse
 };
 AllocatorStats allocator_stats();
+
+// A std allocator over the same cache, for the small objects made at every op (TensorImpl,
+// Storage, Node): std::allocate_shared<T>(CachingAllocator<T>(), ...) then costs no malloc.
+template <class T> struct CachingAllocator {
+  using value_type = T;
+  CachingAllocator() = default;
+  template <class U> CachingAllocator(const CachingAllocator<U>&) {}  // NOLINT: rebinding
+  T* allocate(size_t n) { return static_cast<T*>(allocate_bytes(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) { deallocate_bytes(p, n * sizeof(T)); }
+  template <class U> bool operator==(const CachingAllocator<U>&) const { return true; }
+};
+template <class T, class... Args> std::shared_ptr<T> make_cached(Args&&... args) {
+  return std::allocate_shared<T>(CachingAllocator<T>(), std::forward<Args>(args)...);
+}
 void empty_cache();  // returns every cached block to the system
 
 struct Storage {

@@ -16,15 +16,6 @@ const char* dtype_name(Dtype dtype) {
   }
 }
 
-size_t element_size(Dtype dtype) {
-  switch (dtype) {
-    case kFloat32: return 4;
-    case kFloat64: return 8;
-    case kInt64: return 8;
-    default: return 1;
-  }
-}
-
 int64_t Tensor::size(int64_t dim) const { return impl_->sizes[size_t(wrap_dim(dim, this->dim(), "size"))]; }
 int64_t Tensor::stride(int64_t dim) const { return impl_->strides[size_t(wrap_dim(dim, this->dim(), "stride"))]; }
 
@@ -36,10 +27,6 @@ bool Tensor::is_contiguous() const {
     expected *= impl_->sizes[i];
   }
   return true;
-}
-
-void* Tensor::raw_data() const {
-  return static_cast<char*>(impl_->storage->data) + impl_->offset * int64_t(element_size());
 }
 
 void Tensor::check_dtype(Dtype expected, const char* op) const {

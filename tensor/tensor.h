@@ -66,7 +66,9 @@ class Tensor {
     check_dtype(dtype_of<T>(), "data_ptr");
     return static_cast<T*>(raw_data());
   }
-  void* raw_data() const;
+  void* raw_data() const {
+    return static_cast<char*>(impl_->storage->data) + impl_->offset * int64_t(element_size());
+  }
   template <class T> T item() const;                  // the single element, converted to T
   template <class T> std::vector<T> to_vector() const;  // all elements in row-major order
   uint32_t version() const { return impl_->storage->version; }

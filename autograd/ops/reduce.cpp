@@ -143,7 +143,7 @@ Tensor sum_to(const Tensor& a, const Dims& shape) {
   for (size_t d = 0; d < size_t(a.dim()); ++d) mask[d] = d < lead || (shape[d - lead] == 1 && a.sizes()[d] != 1);
   Tensor out = kernels::sum(a, mask, true, 1.0);
   out = kernels::contiguous(out);
-  auto impl = std::make_shared<TensorImpl>(*out.impl());  // drop the leading dims: same data
+  auto impl = make_cached<TensorImpl>(*out.impl());  // drop the leading dims: same data
   impl->sizes = shape;
   impl->strides = contiguous_strides(shape);
   out = Tensor(std::move(impl));

@@ -14,7 +14,7 @@ using namespace ops_detail;
 namespace {
 
 Tensor make_view(const Tensor& a, Dims sizes, Dims strides, int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_cached<TensorImpl>();
   impl->storage = a.impl()->storage;
   impl->sizes = std::move(sizes);
   impl->strides = std::move(strides);

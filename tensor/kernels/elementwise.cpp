@@ -133,6 +133,23 @@ Dims strides_of(const Tensor& t) { return broadcast_byte_strides(t, t.sizes()); 
 Tensor empty_strided_like(const Tensor& t) { return empty(t.sizes(), t.dtype()); }
 
 Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
+  if (a.sizes() == b.sizes() && a.is_contiguous() && b.is_contiguous()) {
+    // The common case, without stride bookkeeping: one flat loop over three buffers.
+    Tensor out = empty(a.sizes(), is_comparison(op) ? kBool : a.dtype());
+    dispatch(a.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      with_binary<T>(op, [&](const auto& f) {
+        using O = decltype(f(T{}, T{}));
+        const T* x = static_cast<const T*>(a.raw_data());
+        const T* y = static_cast<const T*>(b.raw_data());
+        O* o = static_cast<O*>(out.raw_data());
+        parallel_for(0, a.numel(), kParallelGrain, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i) o[i] = f(x[i], y[i]);
+        });
+      });
+    });
+    return out;
+  }
   Dims shape = broadcast_shapes(a.sizes(), b.sizes(), "binary");
   Tensor out = empty(shape, is_comparison(op) ? kBool : a.dtype());
   Dims so = broadcast_byte_strides(out, shape);
