@@ -8,6 +8,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "nn/nn.h"
 #include "data/data.h"
 #include "tensor/dtype.h"
 #include "tensor/factory.h"

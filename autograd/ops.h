@@ -161,4 +161,54 @@ Tensor operator>(const Tensor& a, double b);
 Tensor operator>=(const Tensor& a, double b);
 Tensor operator!(const Tensor& a);
 
+// ---- neural-network primitives (ops/conv.cpp, ops/pool.cpp, ops/norm.cpp, ops/loss.cpp, ops/dropout.cpp) ----
+// Images are [N, C, H, W]. A 2-D size or step (kernel_size, stride, padding, dilation) is {h, w}
+// or one value for both; an empty max/avg-pool stride means "the kernel size", as in PyTorch.
+
+// input: [N, C, H, W] -> [N, C·KH·KW, L] with L output positions (torch's unfold), and its
+// adjoint col2im: [N, C·KH·KW, L] -> [N, C, output_size] (torch's fold). Each is the other's backward.
+Tensor im2col(const Tensor& input, const Shape& kernel_size, const Shape& dilation, const Shape& padding,
+              const Shape& stride);
+Tensor col2im(const Tensor& input, const Shape& output_size, const Shape& kernel_size, const Shape& dilation,
+              const Shape& padding, const Shape& stride);
+// input: [N, C, H, W] (or [C, H, W])  weight: [O, C, KH, KW]  bias: [O] or undefined  ->  [N, O, HO, WO]
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, const Shape& stride = {1},
+              const Shape& padding = {0}, const Shape& dilation = {1});
+
+// input: [N, C, H, W] (or [C, H, W]) -> values and int64 indices (ih·W + iw within each plane).
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Shape& kernel_size,
+                                                   const Shape& stride = {}, const Shape& padding = {0});
+Tensor max_pool2d(const Tensor& input, const Shape& kernel_size, const Shape& stride = {}, const Shape& padding = {0});
+// max_pool2d's backward as an op: zeros of input_size with grad_output added at the indices.
+Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& indices, const Shape& input_size);
+Tensor avg_pool2d(const Tensor& input, const Shape& kernel_size, const Shape& stride = {}, const Shape& padding = {0},
+                  bool count_include_pad = true);
+// avg_pool2d's backward as an op (linear in grad_output; its own backward is avg_pool2d).
+Tensor avg_pool2d_backward(const Tensor& grad_output, const Shape& input_size, const Shape& kernel_size,
+                           const Shape& stride, const Shape& padding, bool count_include_pad = true);
+
+// input: [N, C] or [N, C, ...]; weight, bias, running_mean, running_var: [C] or undefined.
+// Training: normalizes with the batch's mean and biased variance over every dim but C, and
+// updates the running statistics in place: r = (1 − momentum)·r + momentum·batch, with the
+// unbiased variance for running_var. Otherwise normalizes with the running statistics.
+Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum, double eps);
+
+// Inverted dropout: zeros each element with probability p (from the default generator) and
+// scales the rest by 1/(1 − p); the identity when not training.
+Tensor dropout(const Tensor& input, double p, bool training);
+
+// How a loss reduces its per-sample values (libtorch's torch::kMean, ...).
+enum class Reduction { None, Mean, Sum };
+inline constexpr Reduction kNone = Reduction::None;
+inline constexpr Reduction kMean = Reduction::Mean;
+inline constexpr Reduction kSum = Reduction::Sum;
+// Fused log_softmax + nll_loss. input: [N, C] or [N, C, d1, ...] logits; target: int64 [N] or
+// [N, d1, ...] class indices. Rows whose target is ignore_index count nowhere (the mean divides
+// by the other rows). label_smoothing ε mixes the one-hot target with the uniform ε/C.
+Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = kMean,
+                     int64_t ignore_index = -100, double label_smoothing = 0.0);
+// Stable max(x, 0) − x·y + log(1 + e^−|x|) per element, then reduced. input, target: same shape.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction = kMean);
+
 }  // namespace descent

@@ -1,0 +1,170 @@
+// Pooling kernels, one plane [H, W] at a time; planes are independent, so threads split them
+// and every result (including the scatter's sums) is the same on any thread count.
+// Window of output (oh, ow): rows oh·sh − ph .. + KH, columns ow·sw − pw .. + KW, clipped to
+// the image for max pooling (padding never wins) and for the sums of average pooling.
+#include "tensor/kernels/pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tensor/factory.h"
+#include "tensor/kernels/elementwise.h"
+#include "tensor/kernels/loop.h"
+
+namespace descent::kernels {
+namespace {
+
+struct Planes {
+  int64_t count, H, W, HO, WO;
+};
+
+Shape with_plane_size(const Dims& sizes, int64_t h, int64_t w) {
+  Shape s(sizes.begin(), sizes.end());
+  s[s.size() - 2] = h;
+  s[s.size() - 1] = w;
+  return s;
+}
+
+int64_t planes_per_task(int64_t plane_work) { return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(plane_work, 1)); }
+
+// The window of one output element, clipped to [0, H) × [0, W).
+struct Window {
+  int64_t h0, h1, w0, w1;
+  Window(int64_t oh, int64_t ow, const Pool2dParams& p, int64_t H, int64_t W) {
+    h0 = oh * p.stride_h - p.pad_h;
+    w0 = ow * p.stride_w - p.pad_w;
+    h1 = std::min(h0 + p.kernel_h, H);
+    w1 = std::min(w0 + p.kernel_w, W);
+    h0 = std::max<int64_t>(h0, 0);
+    w0 = std::max<int64_t>(w0, 0);
+  }
+};
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p) {
+  Tensor in = contiguous(x);
+  const int64_t H = x.sizes()[size_t(x.dim() - 2)], W = x.sizes().back();
+  const Planes pl{H * W == 0 ? 0 : x.numel() / (H * W), H, W, p.out_h(H), p.out_w(W)};
+  const Shape out_shape = with_plane_size(x.sizes(), pl.HO, pl.WO);
+  Tensor out = empty(out_shape, x.dtype()), indices = empty(out_shape, kInt64);
+  dispatch_floating(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    int64_t* idx = indices.data_ptr<int64_t>();
+    parallel_for(0, pl.count, planes_per_task(H * W), [&](int64_t b, int64_t e) {
+      for (int64_t plane = b; plane < e; ++plane) {
+        const T* xp = src + plane * H * W;
+        T* op = dst + plane * pl.HO * pl.WO;
+        int64_t* ip = idx + plane * pl.HO * pl.WO;
+        for (int64_t oh = 0; oh < pl.HO; ++oh)
+          for (int64_t ow = 0; ow < pl.WO; ++ow) {
+            const Window win(oh, ow, p, H, W);
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t at = win.h0 * W + win.w0;
+            for (int64_t ih = win.h0; ih < win.h1; ++ih)
+              for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+                const T v = xp[ih * W + iw];
+                if (v > best || std::isnan(v)) {  // as PyTorch: a NaN replaces anything
+                  best = v;
+                  at = ih * W + iw;
+                }
+              }
+            op[oh * pl.WO + ow] = best;
+            ip[oh * pl.WO + ow] = at;
+          }
+      }
+    });
+  });
+  return {out, indices};
+}
+
+Tensor max_pool2d_scatter(const Tensor& grad_out, const Tensor& indices, int64_t H, int64_t W) {
+  Tensor g = contiguous(grad_out), ix = contiguous(indices);
+  const int64_t per_plane = grad_out.sizes()[size_t(grad_out.dim() - 2)] * grad_out.sizes().back();
+  const int64_t planes = per_plane == 0 ? 0 : grad_out.numel() / per_plane;
+  Tensor out = zeros(with_plane_size(grad_out.sizes(), H, W), grad_out.dtype());
+  dispatch_floating(grad_out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = g.data_ptr<T>();
+    const int64_t* idx = ix.data_ptr<int64_t>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, planes, planes_per_task(H * W + per_plane), [&](int64_t b, int64_t e) {
+      for (int64_t plane = b; plane < e; ++plane) {
+        T* gp = dst + plane * H * W;
+        for (int64_t i = plane * per_plane, end = i + per_plane; i < end; ++i) gp[idx[i]] += src[i];
+      }
+    });
+  });
+  return out;
+}
+
+namespace {
+// The number average pooling divides a window's sum by (PyTorch's avg_pool2d rule): the window
+// clipped to the padded image when padding counts, else clipped to the image itself.
+int64_t divisor(int64_t oh, int64_t ow, const Pool2dParams& p, int64_t H, int64_t W) {
+  if (!p.count_include_pad) {
+    const Window win(oh, ow, p, H, W);
+    return (win.h1 - win.h0) * (win.w1 - win.w0);
+  }
+  const int64_t h0 = oh * p.stride_h - p.pad_h, w0 = ow * p.stride_w - p.pad_w;
+  return (std::min(h0 + p.kernel_h, H + p.pad_h) - h0) * (std::min(w0 + p.kernel_w, W + p.pad_w) - w0);
+}
+}  // namespace
+
+Tensor avg_pool2d(const Tensor& x, const Pool2dParams& p) {
+  Tensor in = contiguous(x);
+  const int64_t H = x.sizes()[size_t(x.dim() - 2)], W = x.sizes().back(), HO = p.out_h(H), WO = p.out_w(W);
+  const int64_t planes = H * W == 0 ? 0 : x.numel() / (H * W);
+  Tensor out = empty(with_plane_size(x.sizes(), HO, WO), x.dtype());
+  dispatch_floating(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, planes, planes_per_task(H * W), [&](int64_t b, int64_t e) {
+      for (int64_t plane = b; plane < e; ++plane) {
+        const T* xp = src + plane * H * W;
+        T* op = dst + plane * HO * WO;
+        for (int64_t oh = 0; oh < HO; ++oh)
+          for (int64_t ow = 0; ow < WO; ++ow) {
+            const Window win(oh, ow, p, H, W);
+            T s = 0;
+            for (int64_t ih = win.h0; ih < win.h1; ++ih)
+              for (int64_t iw = win.w0; iw < win.w1; ++iw) s += xp[ih * W + iw];
+            op[oh * WO + ow] = s / T(divisor(oh, ow, p, H, W));
+          }
+      }
+    });
+  });
+  return out;
+}
+
+Tensor avg_pool2d_backward(const Tensor& grad_out, int64_t H, int64_t W, const Pool2dParams& p) {
+  Tensor g = contiguous(grad_out);
+  const int64_t HO = grad_out.sizes()[size_t(grad_out.dim() - 2)], WO = grad_out.sizes().back();
+  const int64_t planes = HO * WO == 0 ? 0 : grad_out.numel() / (HO * WO);
+  Tensor out = zeros(with_plane_size(grad_out.sizes(), H, W), grad_out.dtype());
+  dispatch_floating(grad_out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = g.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, planes, planes_per_task(H * W), [&](int64_t b, int64_t e) {
+      for (int64_t plane = b; plane < e; ++plane) {
+        const T* gp = src + plane * HO * WO;
+        T* xp = dst + plane * H * W;
+        for (int64_t oh = 0; oh < HO; ++oh)
+          for (int64_t ow = 0; ow < WO; ++ow) {
+            const Window win(oh, ow, p, H, W);
+            const T share = gp[oh * WO + ow] / T(divisor(oh, ow, p, H, W));
+            for (int64_t ih = win.h0; ih < win.h1; ++ih)
+              for (int64_t iw = win.w0; iw < win.w1; ++iw) xp[ih * W + iw] += share;
+          }
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace descent::kernels
