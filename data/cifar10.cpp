@@ -27,13 +27,21 @@ ImageDataset read_cifar10(const std::string& root, bool train) {
   if (!fs::exists(dir / names[0]) && fs::exists(fs::path(root) / "cifar-10-batches-bin" / names[0]))
     dir = fs::path(root) / "cifar-10-batches-bin";
 
-  std::vector<uint8_t> pixels;
-  std::vector<int64_t> labels;
+  // Check that every file is there before reading any, and size the buffers once.
+  size_t total_bytes = 0;
   for (const std::string& name : names) {
     const std::string path = (dir / name).string();
     if (!fs::exists(path))
       detail::fail(kWho, path, std::string("missing; hint: the ") + (train ? "training set is data_batch_1.bin .. data_batch_5.bin" : "test set is test_batch.bin") +
                                    " from cifar-10-binary.tar.gz (for CIFAR-10 as image files use ImageFolder)");
+    total_bytes += fs::is_regular_file(path) ? size_t(fs::file_size(path)) : 0;
+  }
+  std::vector<uint8_t> pixels;
+  std::vector<int64_t> labels;
+  pixels.reserve(total_bytes / kRecord * kPixels);
+  labels.reserve(total_bytes / kRecord);
+  for (const std::string& name : names) {
+    const std::string path = (dir / name).string();
     const std::vector<uint8_t> bytes = detail::read_file(kWho, path);
     if (bytes.empty()) detail::fail(kWho, path, "empty file; try downloading the release again");
     if (bytes.size() % kRecord != 0)

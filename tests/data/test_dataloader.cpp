@@ -174,6 +174,8 @@ TEST_CASE("without a seed the loader draws one from the default generator, so ma
   REQUIRE(a.order(0) != c.order(0));
 }
 
+static_assert(Serializable<data::DataLoader>, "descent::save/load take a DataLoader");
+
 TEST_CASE("a saved loader state resumes at the next epoch with the same order and augmentation") {
   test::TempDir dir;
   data::DataLoader first(augmented_images(), data::DataLoaderOptions(50).shuffle(true).seed(21));
