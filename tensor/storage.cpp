@@ -46,7 +46,7 @@ std::atomic<int64_t> g_live_storages{0};
 // Small blocks (scalars, biases, per-op temporaries) come and go at every op; each thread keeps
 // a few per class so that the common case takes no lock at all.
 constexpr size_t kSmallBytes = 32 << 10;
-constexpr size_t kSmallClasses = 15 * kClassesPerOctave;  // every class up to kSmallBytes
+constexpr size_t kSmallClasses = 15 * kClassesPerOctave + 1;  // every class up to kSmallBytes (class 60 is 32 KiB)
 constexpr size_t kThreadDepth = 16;
 struct ThreadCache {
   std::vector<void*> lists[kSmallClasses];
