@@ -1,0 +1,165 @@
+// Module checkpoints through descent::save / descent::load: exact round trips, and every way a
+// load can fail (missing file, truncated or corrupted file, another model's checkpoint) gives
+// an error naming the file (and the tensor, where one is to blame) and leaves the model as it was.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "helpers.h"
+
+using namespace descent;
+
+namespace {
+
+struct Net : nn::Module {
+  explicit Net(int64_t hidden = 8) {
+    conv = register_module("conv", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(1, 3, 3).padding(1)));
+    bn = register_module("bn", std::make_shared<nn::BatchNorm2d>(3));
+    fc = register_module("fc", std::make_shared<nn::Linear>(3 * 4 * 4, hidden));
+  }
+  Tensor forward(const Tensor& x) { return fc->forward(flatten(relu(bn->forward(conv->forward(x))), 1)); }
+  std::shared_ptr<nn::Conv2d> conv;
+  std::shared_ptr<nn::BatchNorm2d> bn;
+  std::shared_ptr<nn::Linear> fc;
+};
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("descent_test_nn_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+// Every parameter and buffer as raw bytes.
+std::vector<std::string> state_bytes(const nn::Module& m) {
+  std::vector<std::string> out;
+  auto add = [&](const nn::NamedTensors& named) {
+    for (const auto& [name, t] : named) {
+      Tensor c = t.contiguous();
+      out.push_back(name + ":" + std::string(static_cast<const char*>(c.raw_data()), size_t(c.numel()) * c.element_size()));
+    }
+  };
+  add(m.named_parameters());
+  add(m.named_buffers());
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+// A trained-looking model: BatchNorm's running statistics and counter moved away from their start.
+std::shared_ptr<Net> trained_net(uint64_t seed) {
+  manual_seed(seed);
+  auto net = std::make_shared<Net>();
+  net->forward(randn({4, 1, 4, 4}));
+  return net;
+}
+
+}  // namespace
+
+TEST_CASE("a saved model loads back bitwise, buffers included") {
+  const std::string path = temp_path("roundtrip.ckpt");
+  auto saved = trained_net(50);
+  descent::save(saved, path);
+  auto loaded = std::make_shared<Net>();
+  Tensor weight = loaded->fc->weight;  // handles taken before the load stay valid
+  REQUIRE(state_bytes(*loaded) != state_bytes(*saved));
+  descent::load(loaded, path);
+  REQUIRE(state_bytes(*loaded) == state_bytes(*saved));
+  REQUIRE(weight.impl() == loaded->fc->weight.impl());
+  REQUIRE(loaded->bn->num_batches_tracked.item<int64_t>() == 1);
+  // the loaded model computes the same function
+  saved->eval();
+  loaded->eval();
+  Tensor x = randn({2, 1, 4, 4});
+  REQUIRE(saved->forward(x).to_vector<float>() == loaded->forward(x).to_vector<float>());
+  // a derived type and its base load the same file
+  nn::Module& base = *loaded;
+  descent::load(base, path);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("several modules share one file under prefixes") {
+  const std::string path = temp_path("prefixes.ckpt");
+  auto a = trained_net(51), b = trained_net(52);
+  serialize::OutputArchive out;
+  a->save(out, "student.");
+  b->save(out, "teacher.");
+  out.save_to(path);
+  serialize::InputArchive in;
+  in.load_from(path);
+  auto c = std::make_shared<Net>(), d = std::make_shared<Net>();
+  c->load(in, "student.");
+  d->load(in, "teacher.");
+  REQUIRE(state_bytes(*c) == state_bytes(*a));
+  REQUIRE(state_bytes(*d) == state_bytes(*b));
+  std::remove(path.c_str());
+}
+
+TEST_CASE("a missing, truncated or corrupted checkpoint is refused with the file's name") {
+  const std::string path = temp_path("damaged.ckpt");
+  auto net = trained_net(53);
+  descent::save(net, path);
+  const std::string good = read_file(path);
+  auto target = trained_net(54);
+  const auto before = state_bytes(*target);
+
+  REQUIRE_THROWS_WITH(descent::load(target, path + ".missing"),
+                      "checkpoint " + path + ".missing: cannot open the file (does it exist?)");
+  write_file(path, good.substr(0, good.size() / 2));
+  REQUIRE_THROWS_WITH(descent::load(target, path), "checkpoint " + path + ": checksum mismatch: the file is corrupt or truncated");
+  std::string flipped = good;
+  flipped[flipped.size() / 2] ^= 0x10;
+  write_file(path, flipped);
+  REQUIRE_THROWS_WITH(descent::load(target, path), "checkpoint " + path + ": checksum mismatch: the file is corrupt or truncated");
+  write_file(path, "not a checkpoint at all");
+  REQUIRE_THROWS_WITH(descent::load(target, path), "checkpoint " + path + ": not a descent checkpoint (bad magic number)");
+  REQUIRE(state_bytes(*target) == before);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("another model's checkpoint is refused naming each tensor that does not fit, and nothing is loaded") {
+  const std::string path = temp_path("other.ckpt");
+  auto target = trained_net(55);
+  const auto before = state_bytes(*target);
+
+  descent::save(std::make_shared<Net>(/*hidden=*/5), path);  // fc is [5, 48] there, [8, 48] here
+  REQUIRE_THROWS_WITH(descent::load(target, path),
+                      "checkpoint " + path + " does not fit the model (2 problems; nothing was loaded): "
+                      "tensor 'fc.weight' is float32 [5, 48] in the file but float32 [8, 48] in the model; "
+                      "tensor 'fc.bias' is float32 [5] in the file but float32 [8] in the model");
+  REQUIRE(state_bytes(*target) == before);
+
+  nn::Sequential other(nn::Linear(48, 8));  // different names altogether
+  descent::save(other, path);
+  try {
+    descent::load(target, path);
+    FAIL("load should have thrown");
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    INFO(msg);
+    REQUIRE(msg.find("checkpoint " + path + " does not fit the model (11 problems; nothing was loaded)") == 0);
+    REQUIRE(msg.find("missing tensor 'conv.weight' (float32 [3, 1, 3, 3] in the model)") != std::string::npos);
+    REQUIRE(msg.find("and 3 more") != std::string::npos);
+  }
+  REQUIRE(state_bytes(*target) == before);
+
+  auto doubled = trained_net(56);
+  doubled->to(kFloat64);
+  descent::save(doubled, path);
+  REQUIRE_THROWS_WITH(descent::load(target, path),
+                      Catch::Contains("tensor 'conv.weight' is float64 [3, 1, 3, 3] in the file but float32 [3, 1, 3, 3] in the model"));
+  REQUIRE(state_bytes(*target) == before);
+
+  // an extra entry under the model's prefix is also a mismatch
+  serialize::OutputArchive out;
+  target->save(out);
+  out.write("fc.scale", ones({1}));
+  out.save_to(path);
+  REQUIRE_THROWS_WITH(descent::load(target, path), Catch::Contains("unexpected entry 'fc.scale' (the model has no such tensor)"));
+  std::remove(path.c_str());
+}
