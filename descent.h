@@ -8,6 +8,8 @@
 #include "autograd/gradcheck.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "nn/utils/utils.h"
+#include "optim/optim.h"
 #include "nn/nn.h"
 #include "data/data.h"
 #include "tensor/dtype.h"
