@@ -7,6 +7,7 @@
 #include "optim/adam.h"
 #include "optim/adamax.h"
 #include "optim/adamw.h"
+#include "optim/early_stopping.h"
 #include "optim/lbfgs.h"
 #include "optim/nadam.h"
 #include "optim/newton.h"
