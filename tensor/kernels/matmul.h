@@ -13,6 +13,14 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
           const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
 
+// The same product on the calling thread only, never split: for kernels that already hand
+// each thread its own products (conv2d's per-image tasks), where a second split inside a task
+// costs 2-14% on the small CNN's shapes.
+void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+                 int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
+
 // a: [..., M, K]  b: [..., K, N] (batch dims broadcast)  ->  [..., M, N]; both >= 2-D.
 Tensor matmul(const Tensor& a, const Tensor& b);
 // x: [R, K]  w: [N, K]  bias: [N] or undefined  ->  x·wᵀ + bias, the bias written into the
