@@ -1,6 +1,6 @@
 // conv2d as im2col + GEMM. Threads split the batch: each task takes whole images and runs its
-// own GEMMs on them (MEASURED.md: two threads with single-threaded OpenBLAS on half the batch
-// each beat OpenBLAS's own threading on these shapes). One im2col buffer of K·L elements per
+// own single-threaded GEMMs (kernels::gemm_serial) on them (MEASURED.md: two threads with
+// single-threaded OpenBLAS on half the batch each beat OpenBLAS's own threading on these shapes). One im2col buffer of K·L elements per
 // task is reused for every image of the task, so it stays in cache between the copy and the GEMM.
 //
 // The weight gradient is a sum over images. To make it independent of the thread count, images
@@ -35,6 +35,18 @@ struct Geometry {
     return std::max<int64_t>(1, kParallelFlops / std::max<int64_t>(flops_per_image, 1));
   }
 };
+
+// Σ of a contiguous run in double, in eight independent lanes so that the loop vectorizes
+// (a single running sum would have to add in order).
+template <class T> double sum_run(const T* p, int64_t n) {
+  double lanes[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) lanes[k] += double(p[i + k]);
+  double s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; i < n; ++i) s += double(p[i]);
+  return s;
+}
 
 // Output columns ow in [lo, hi) read input column ow·stride + offset inside [0, width).
 void valid_columns(int64_t offset, int64_t stride, int64_t width, int64_t out_w, int64_t* lo, int64_t* hi) {
@@ -115,7 +127,7 @@ void forward(const T* x, const T* w, const T* b, T* out, const Geometry& g, cons
       T* out_n = out + n * g.O * g.L;
       if (b)
         for (int64_t o = 0; o < g.O; ++o) std::fill(out_n + o * g.L, out_n + (o + 1) * g.L, b[o]);
-      gemm(false, false, g.O, g.L, g.K, T(1), w, g.K, cols, g.L, T(b ? 1 : 0), out_n, g.L);
+      gemm_serial(false, false, g.O, g.L, g.K, T(1), w, g.K, cols, g.L, T(b ? 1 : 0), out_n, g.L);
     }
   });
 }
@@ -142,23 +154,19 @@ void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Ge
             cols = buf;
           }
           // [O, L] · [L, K]: cols is [K, L], read transposed
-          gemm(false, true, g.O, g.K, g.L, T(1), g_n, g.L, cols, g.L, T(n == first ? 0 : 1),
+          gemm_serial(false, true, g.O, g.K, g.L, T(1), g_n, g.L, cols, g.L, T(n == first ? 0 : 1),
                partial_w.data_ptr<T>() + group * g.O * g.K, g.K);
         }
         if (gb) {
           double* pb = partial_b.data() + group * g.O;
-          for (int64_t o = 0; o < g.O; ++o) {
-            double s = 0;
-            for (int64_t l = 0; l < g.L; ++l) s += double(g_n[o * g.L + l]);
-            pb[o] += s;
-          }
+          for (int64_t o = 0; o < g.O; ++o) pb[o] += sum_run(g_n + o * g.L, g.L);
         }
         if (gx) {
           T* gx_n = gx + n * g.C * g.H * g.W;
           if (direct) {  // [K, O] · [O, L] straight into the image (K = C here)
-            gemm(true, false, g.K, g.L, g.O, T(1), w, g.K, g_n, g.L, T(0), gx_n, g.L);
+            gemm_serial(true, false, g.K, g.L, g.O, T(1), w, g.K, g_n, g.L, T(0), gx_n, g.L);
           } else {
-            gemm(true, false, g.K, g.L, g.O, T(1), w, g.K, g_n, g.L, T(0), buf, g.L);
+            gemm_serial(true, false, g.K, g.L, g.O, T(1), w, g.K, g_n, g.L, T(0), buf, g.L);
             std::fill(gx_n, gx_n + g.C * g.H * g.W, T(0));
             col2im_image(buf, g.C, g.H, g.W, g.HO, g.WO, p, gx_n);
           }
