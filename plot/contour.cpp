@@ -1,0 +1,268 @@
+// ContourPlot (see contour.h). Drawing goes:
+//   1. levels from the function's values on a fixed 201 × 201 grid (so they do not depend on
+//      the picture's size), then the layout (the colour bar's labels need the levels);
+//   2. a grid of samples every 2 pixels of the plot box (or the caller's grid);
+//   3. bands: every pixel gets the bilinear interpolation of its cell's four samples and the
+//      colour of the band that value falls in;
+//   4. contour lines: marching squares on the same grid, so lines follow the band edges;
+//   5. paths (dark halo, then the colour), start and end markers, the frame, the legend and
+//      the colour bar.
+#include "plot/contour.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "plot/axes.h"
+#include "plot/color.h"
+
+namespace descent::plot {
+namespace {
+
+constexpr int kLevelGrid = 201;  // samples per side for choosing the levels
+constexpr double kBarGap = 16, kBarWidth = 18;
+const Color kHalo = kBlack;
+const Color kContourLine = kBlack;
+
+double lerp(double a, double b, double t) { return a + (b - a) * t; }
+
+void check_box(double x0, double x1, double y0, double y1) {
+  if (!(x0 < x1) || !(y0 < y1) || !std::isfinite(x0) || !std::isfinite(x1) || !std::isfinite(y0) ||
+      !std::isfinite(y1))
+    throw std::invalid_argument("ContourPlot: need a box with x0 < x1 and y0 < y1, got [" + format_value(x0) + ", " +
+                                format_value(x1) + "] x [" + format_value(y0) + ", " + format_value(y1) + "]");
+}
+
+// Marching squares for one level over one cell with corners v00 (i, j), v10 (i+1, j), v11
+// (i+1, j+1), v01 (i, j+1); emits segments in grid coordinates.
+template <class Emit> void march_cell(int i, int j, double v00, double v10, double v11, double v01, double level,
+                                      Emit&& emit) {
+  bool b0 = v00 > level, b1 = v10 > level, b2 = v11 > level, b3 = v01 > level;
+  if (b0 == b1 && b1 == b2 && b2 == b3) return;
+  auto cross = [level](double a, double b) { return (level - a) / (b - a); };
+  // Crossing points on the edges bottom (00-10), right (10-11), top (01-11), left (00-01).
+  Point bottom{i + cross(v00, v10), double(j)}, right{i + 1.0, j + cross(v10, v11)};
+  Point top{i + cross(v01, v11), j + 1.0}, left{double(i), j + cross(v00, v01)};
+  std::vector<Point> pts;
+  if (b0 != b1) pts.push_back(bottom);
+  if (b1 != b2) pts.push_back(right);
+  if (b3 != b2) pts.push_back(top);
+  if (b0 != b3) pts.push_back(left);
+  if (pts.size() == 2) {
+    emit(pts[0], pts[1]);
+  } else if (pts.size() == 4) {
+    // A saddle cell: the cell's mean decides whether corners 0 and 2 connect through the middle.
+    bool centre = (v00 + v10 + v11 + v01) / 4 > level;
+    if (centre == b0) emit(bottom, right), emit(top, left);  // cut off corners 1 and 3
+    else emit(left, bottom), emit(right, top);               // cut off corners 0 and 2
+  }
+}
+
+}  // namespace
+
+ContourPlot::ContourPlot(Function f, double x0, double x1, double y0, double y1)
+    : f_(std::move(f)), x0_(x0), x1_(x1), y0_(y0), y1_(y1) {
+  check_box(x0, x1, y0, y1);
+  if (!f_) throw std::invalid_argument("ContourPlot: the function is empty");
+}
+
+ContourPlot::ContourPlot(std::vector<double> values, int nx, int ny, double x0, double x1, double y0, double y1)
+    : x0_(x0), x1_(x1), y0_(y0), y1_(y1) {
+  check_box(x0, x1, y0, y1);
+  if (nx < 2 || ny < 2 || values.size() != size_t(nx) * ny)
+    throw std::invalid_argument("ContourPlot: need nx, ny >= 2 and nx*ny values, got nx=" + std::to_string(nx) +
+                                " ny=" + std::to_string(ny) + " and " + std::to_string(values.size()) + " values");
+  given_ = {nx, ny, std::move(values)};
+}
+
+ContourPlot& ContourPlot::title(std::string title) { return title_ = std::move(title), *this; }
+ContourPlot& ContourPlot::x_label(std::string label) { return x_label_ = std::move(label), *this; }
+ContourPlot& ContourPlot::y_label(std::string label) { return y_label_ = std::move(label), *this; }
+ContourPlot& ContourPlot::colorbar(bool on) { return colorbar_ = on, *this; }
+
+ContourPlot& ContourPlot::levels(int count, Levels spacing) {
+  if (count < 2 || count > 64)
+    throw std::invalid_argument("ContourPlot::levels: count must be within 2..64, got " + std::to_string(count));
+  level_count_ = count, spacing_ = spacing;
+  return *this;
+}
+
+ContourPlot& ContourPlot::add_path(std::string name, std::vector<Point> points, PathStyle style) {
+  paths_.push_back({std::move(name), std::move(points), style});
+  return *this;
+}
+
+ContourPlot& ContourPlot::add_path(std::string name, const std::vector<double>& xs, const std::vector<double>& ys,
+                                   PathStyle style) {
+  if (xs.size() != ys.size())
+    throw std::invalid_argument("ContourPlot::add_path: path '" + name + "' has " + std::to_string(xs.size()) +
+                                " x values but " + std::to_string(ys.size()) + " y values");
+  std::vector<Point> points(xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) points[i] = {xs[i], ys[i]};
+  return add_path(std::move(name), std::move(points), style);
+}
+
+ContourPlot& ContourPlot::add_marker(std::string name, double x, double y, Marker shape, Color color) {
+  marks_.push_back({std::move(name), {x, y}, shape, color});
+  return *this;
+}
+
+Color ContourPlot::color_of(size_t i) const { return paths_[i].style.color().value_or(path_color(i)); }
+
+Marker ContourPlot::end_marker_of(size_t i) const {
+  static const Marker shapes[] = {Marker::Square, Marker::Triangle, Marker::Diamond, Marker::Circle, Marker::Cross};
+  return paths_[i].style.end_marker().value_or(shapes[i % std::size(shapes)]);
+}
+
+std::vector<double> ContourPlot::compute_levels(std::vector<double> samples, int count, Levels spacing) {
+  samples.erase(std::remove_if(samples.begin(), samples.end(), [](double v) { return !std::isfinite(v); }),
+                samples.end());
+  std::vector<double> levels;
+  if (samples.empty()) return levels;
+  std::sort(samples.begin(), samples.end());
+  double lo = samples.front(), hi = samples.back();
+  auto quantile = [&](double q) { return samples[size_t(std::lround(q * (samples.size() - 1)))]; };
+  for (int k = 1; k < count; ++k) {
+    double t = double(k) / count, v;
+    if (spacing == Levels::Quantile) {
+      v = quantile(t);
+    } else if (spacing == Levels::Linear) {
+      v = lerp(lo, hi, t);
+    } else {
+      // Log-spaced heights above the minimum, from the 0.5% quantile's height (or 1e-6 of the
+      // range, for a function that is flat at its minimum) up to the full range.
+      double range = hi - lo, low = std::max(quantile(0.005) - lo, range * 1e-6);
+      v = range > 0 ? lo + low * std::pow(range / low, double(k - 1) / (count - 2 > 0 ? count - 2 : 1)) : lo;
+    }
+    if (v > lo && v < hi && (levels.empty() || v > levels.back())) levels.push_back(v);  // no empty bands
+  }
+  return levels;
+}
+
+ContourPlot::Grid ContourPlot::sample(const Rect& plot) const {
+  if (!f_) return given_;
+  Grid g;
+  g.nx = std::max(2, int(plot.w / 2) + 1), g.ny = std::max(2, int(plot.h / 2) + 1);
+  g.values.resize(size_t(g.nx) * g.ny);
+  for (int j = 0; j < g.ny; ++j)
+    for (int i = 0; i < g.nx; ++i)
+      g.values[size_t(j) * g.nx + i] = f_(lerp(x0_, x1_, double(i) / (g.nx - 1)), lerp(y0_, y1_, double(j) / (g.ny - 1)));
+  return g;
+}
+
+Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
+  // 1. Levels and layout.
+  std::vector<double> level_samples;
+  if (f_) {
+    level_samples.reserve(size_t(kLevelGrid) * kLevelGrid);
+    for (int j = 0; j < kLevelGrid; ++j)
+      for (int i = 0; i < kLevelGrid; ++i)
+        level_samples.push_back(f_(lerp(x0_, x1_, i / (kLevelGrid - 1.0)), lerp(y0_, y1_, j / (kLevelGrid - 1.0))));
+  } else {
+    level_samples = given_.values;
+  }
+  const std::vector<double> levels = compute_levels(std::move(level_samples), level_count_, spacing_);
+  const int bands = int(levels.size()) + 1;
+  double bar_labels = 0;
+  for (double v : levels) bar_labels = std::max(bar_labels, double(Canvas::text_width(format_value(v), 2)));
+  AxesSpec spec{title_, x_label_, y_label_, x0_, x1_, y0_, y1_, false, false,
+                colorbar_ ? kBarGap + kBarWidth + 6 + bar_labels : 0};
+  Axes axes(area, spec);
+  const Rect plot = axes.plot();
+
+  // 2.–3. Bands.
+  const Grid grid = sample(plot);
+  auto band_of = [&](double v) {
+    if (std::isnan(v)) return -1;
+    return int(std::upper_bound(levels.begin(), levels.end(), v) - levels.begin());
+  };
+  auto band_color = [&](int band) {
+    return band < 0 ? Color::hex(0x808080) : colormap(bands > 1 ? double(band) / (bands - 1) : 0.5);
+  };
+  for (int py = int(plot.y); py < int(plot.bottom()); ++py)
+    for (int px = int(plot.x); px < int(plot.right()); ++px) {
+      // Grid coordinates of the pixel's centre (row 0 of the grid is y0, the bottom).
+      double gi = (px + 0.5 - plot.x) / plot.w * (grid.nx - 1);
+      double gj = (plot.bottom() - (py + 0.5)) / plot.h * (grid.ny - 1);
+      int i = std::clamp(int(gi), 0, grid.nx - 2), j = std::clamp(int(gj), 0, grid.ny - 2);
+      double fx = gi - i, fy = gj - j;
+      double v00 = grid.at(i, j), v10 = grid.at(i + 1, j), v01 = grid.at(i, j + 1), v11 = grid.at(i + 1, j + 1);
+      double v = lerp(lerp(v00, v10, fx), lerp(v01, v11, fx), fy);
+      if (!std::isfinite(v)) v = grid.at(fx < 0.5 ? i : i + 1, fy < 0.5 ? j : j + 1);  // inf or NaN nearby
+      canvas.blend(px, py, band_color(band_of(v)));
+    }
+
+  // 4. Contour lines.
+  canvas.set_clip(plot);
+  auto to_pixel = [&](Point g) {
+    return Point{plot.x + g.x / (grid.nx - 1) * plot.w, plot.bottom() - g.y / (grid.ny - 1) * plot.h};
+  };
+  Mask lines(canvas.width(), canvas.height());
+  for (double level : levels)
+    for (int j = 0; j + 1 < grid.ny; ++j)
+      for (int i = 0; i + 1 < grid.nx; ++i) {
+        double v00 = grid.at(i, j), v10 = grid.at(i + 1, j), v11 = grid.at(i + 1, j + 1), v01 = grid.at(i, j + 1);
+        if (!std::isfinite(v00) || !std::isfinite(v10) || !std::isfinite(v11) || !std::isfinite(v01)) continue;
+        march_cell(i, j, v00, v10, v11, v01, level,
+                   [&](Point a, Point b) { lines.segment(to_pixel(a), to_pixel(b), 1.0, plot); });
+      }
+  canvas.blend_mask(lines, kContourLine, 0.35);
+
+  // 5. Paths: a dark halo under each keeps it visible on every band, light or dark.
+  std::vector<Point> occupied;
+  for (size_t k = 0; k < paths_.size(); ++k) {
+    const Path& path = paths_[k];
+    std::vector<Point> pts;
+    for (const Point& p : path.points) pts.push_back(axes.to_pixel(p.x, p.y));
+    canvas.polyline(pts, kHalo, path.style.width() + 3, 0.6, path.style.dash());
+    canvas.polyline(pts, color_of(k), path.style.width(), 1.0, path.style.dash());
+    if (pts.size() <= 100)  // few iterates (Newton, L-BFGS): show each one
+      for (const Point& p : pts) canvas.marker(p, Marker::Circle, 1.8, color_of(k), kHalo);
+    for (const Point& p : pts)
+      if (plot.contains(p.x, p.y)) occupied.push_back(p);
+  }
+  for (size_t k = 0; k < paths_.size(); ++k) {
+    const Path& path = paths_[k];
+    if (path.points.empty()) continue;
+    canvas.marker(axes.to_pixel(path.points.front().x, path.points.front().y), Marker::Circle, 5, kWhite, kBlack);
+    // The end: the last finite point (a diverged path ends where it left the numbers).
+    for (auto it = path.points.rbegin(); it != path.points.rend(); ++it)
+      if (std::isfinite(it->x) && std::isfinite(it->y)) {
+        canvas.marker(axes.to_pixel(it->x, it->y), end_marker_of(k), 6, color_of(k), kBlack);
+        break;
+      }
+  }
+  for (const Mark& m : marks_) {
+    canvas.marker(axes.to_pixel(m.at.x, m.at.y), m.shape, 7, m.color, kBlack);
+    occupied.push_back(axes.to_pixel(m.at.x, m.at.y));
+  }
+  canvas.reset_clip();
+  axes.draw_frame(canvas);
+
+  // The colour bar: one equal-height box per band, labels at the boundaries (every other one
+  // when they would touch).
+  if (colorbar_ && bands > 1) {
+    double bx = plot.right() + kBarGap, bh = plot.h / bands;
+    for (int b = 0; b < bands; ++b)
+      canvas.fill_rect({bx, plot.bottom() - (b + 1) * bh, kBarWidth, bh + 0.5}, band_color(b));
+    canvas.stroke_rect({bx - 1, plot.y - 1, kBarWidth + 2, plot.h + 2}, kFrameColor, 1);
+    int every = std::max(1, int(std::ceil(24 / bh)));
+    for (int k = 0; k < int(levels.size()); k += every) {
+      double y = std::floor(plot.bottom() - (k + 1) * bh);
+      canvas.fill_rect({bx + kBarWidth, y, 4, 1.5}, kFrameColor);
+      canvas.text(bx + kBarWidth + 6, y + 1, format_value(levels[k]), kTextColor, 2, HAlign::Left, VAlign::Middle);
+    }
+  }
+
+  Layout layout{plot, axes.x(), axes.y(), {}};
+  std::vector<LegendEntry> entries;
+  for (size_t k = 0; k < paths_.size(); ++k)
+    entries.push_back(
+        {paths_[k].name, color_of(k), true, paths_[k].style.dash(), true, end_marker_of(k), kBlack, /*halo=*/true});
+  if (!paths_.empty()) entries.push_back({"start", kWhite, false, 0, true, Marker::Circle, kBlack, false});
+  for (const Mark& m : marks_) entries.push_back({m.name, m.color, false, 0, true, m.shape, kBlack, false});
+  layout.legend = draw_legend(canvas, plot, entries, occupied);
+  return layout;
+}
+
+}  // namespace descent::plot

@@ -1,0 +1,12 @@
+#pragma once
+// descent::plot: pictures of training, with no dependency beyond stb. LineChart for curves
+// (loss, accuracy, learning rate; log scales), ContourPlot for a 2-D function with optimizer
+// paths over it, Figure for several of them side by side, all saved as PNG. Start at
+// plot/line_chart.h; the drawing underneath is plot/canvas.h. docs/plotting.md has examples.
+#include "plot/axes.h"
+#include "plot/canvas.h"
+#include "plot/color.h"
+#include "plot/contour.h"
+#include "plot/figure.h"
+#include "plot/line_chart.h"
+#include "plot/ticks.h"
