@@ -3,8 +3,10 @@
 // everything: `#include <descent/descent.h>`. Start reading at tensor/tensor.h (the Tensor
 // handle), then autograd/ops.h (every op) and autograd/engine.cpp (backward).
 #include "autograd/anomaly.h"
+#include "autograd/dot.h"
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
+#include "autograd/grad_monitor.h"
 #include "autograd/gradcheck.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -12,6 +14,7 @@
 #include "optim/optim.h"
 #include "nn/nn.h"
 #include "data/data.h"
+#include "plot/plot.h"
 #include "tensor/dtype.h"
 #include "tensor/factory.h"
 #include "tensor/parallel.h"

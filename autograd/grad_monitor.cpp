@@ -13,6 +13,7 @@ namespace descent::autograd {
 namespace {
 
 std::string number(double v) {
+  if (std::isnan(v)) return "nan";  // printf may say "-nan" (the sign bit of inf − inf)
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
@@ -127,12 +128,15 @@ std::string GradientMonitor::report() const {
     std::snprintf(line, sizeof line, "%-*s %10.3g %10.3g %10.3g %10.3g", int(width), name.c_str(), s.min, s.mean(),
                   s.max, s.last);
     os << line << "  ";
-    int64_t total = s.vanishing + s.exploding + s.non_finite + s.missing;
-    if (total == 0) os << "-";
-    if (s.vanishing) os << s.vanishing << " vanishing ";
-    if (s.exploding) os << s.exploding << " exploding ";
-    if (s.non_finite) os << s.non_finite << " non-finite ";
-    if (s.missing) os << s.missing << " missing";
+    std::string counts;
+    auto add = [&counts](int64_t n, const char* what) {
+      if (n) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    };
+    add(s.vanishing, "vanishing");
+    add(s.exploding, "exploding");
+    add(s.non_finite, "non-finite");
+    add(s.missing, "missing");
+    os << (counts.empty() ? "-" : counts);
     os << '\n';
   }
   return os.str();

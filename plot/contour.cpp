@@ -130,9 +130,10 @@ std::vector<double> ContourPlot::compute_levels(std::vector<double> samples, int
       v = lerp(lo, hi, t);
     } else {
       // Log-spaced heights above the minimum, from the 0.5% quantile's height (or 1e-6 of the
-      // range, for a function that is flat at its minimum) up to the full range.
+      // range, for a function that is flat at its minimum) up towards the full range, the
+      // top band spanning the same factor as the others.
       double range = hi - lo, low = std::max(quantile(0.005) - lo, range * 1e-6);
-      v = range > 0 ? lo + low * std::pow(range / low, double(k - 1) / (count - 2 > 0 ? count - 2 : 1)) : lo;
+      v = range > 0 ? lo + low * std::pow(range / low, double(k - 1) / (count - 1)) : lo;
     }
     if (v > lo && v < hi && (levels.empty() || v > levels.back())) levels.push_back(v);  // no empty bands
   }

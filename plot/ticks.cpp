@@ -68,7 +68,17 @@ std::vector<double> log_ticks(double lo, double hi, int target) {
   std::vector<double> ticks;
   if (!(lo > 0) || !(hi > lo)) return ticks;
   int d0 = int(std::ceil(std::log10(lo) - 1e-9)), d1 = int(std::floor(std::log10(hi) + 1e-9));
-  if (d1 - d0 + 1 < 2) return nice_ticks(lo, hi, std::max(3, target - 1));
+  if (d1 - d0 + 1 < 3) {
+    // Fewer than three powers of ten in range: 1, 2, 5 × 10^k, else 1…9 × 10^k, else linear.
+    for (const std::vector<int>& mantissas : {std::vector<int>{1, 2, 5}, std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+      std::vector<double> t;
+      for (int d = int(std::floor(std::log10(lo))); d <= int(std::ceil(std::log10(hi))); ++d)
+        for (int m : mantissas)
+          if (double v = m * std::pow(10.0, d); v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12)) t.push_back(v);
+      if (t.size() >= 3 && int(t.size()) <= target + 3) return t;
+    }
+    return nice_ticks(lo, hi, std::max(3, target - 1));
+  }
   // Every k-th decade with k from 1, 2, 3, 5, 10, 20, ...: labels at 10^0, 10^5, 10^10 rather
   // than a crowd of 30 labels on a diverging run.
   int count = d1 - d0 + 1, every = 1;

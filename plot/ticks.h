@@ -23,8 +23,9 @@ struct Scale {
 double nice_step(double range, int target);
 // Multiples of nice_step(hi − lo, target) that lie in [lo, hi] (exact zero, not 1e-17).
 std::vector<double> nice_ticks(double lo, double hi, int target);
-// Powers of ten in [lo, hi], every k-th decade when there are more than `target`; a range
-// spanning less than two decades falls back to nice_ticks, so a log axis always has ticks.
+// Powers of ten in [lo, hi], every k-th decade when there are more than `target`. A range
+// holding fewer than three powers of ten gets 1, 2, 5 × 10^k, or 1…9 × 10^k, or linear ticks,
+// so a log axis always has at least a few labels.
 std::vector<double> log_ticks(double lo, double hi, int target);
 // 2…9 × 10^k in [lo, hi] for faint grid lines, when the range spans at most 6 decades.
 std::vector<double> log_minor_ticks(double lo, double hi);

@@ -1,0 +1,88 @@
+// autograd::to_dot: the recorded graph as Graphviz text. Checked for content (op names,
+// shapes, leaves, edges) and, where Graphviz is installed, for being accepted by `dot`.
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+
+#include "helpers.h"
+
+#include <descent/autograd/dot.h>
+#include "png.h"
+
+using namespace descent;
+
+namespace {
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Runs Graphviz on the text; returns its exit status, or -1 when `dot` is not installed.
+int graphviz_status(const std::string& text, const std::string& name) {
+  if (std::system("command -v dot > /dev/null 2>&1") != 0) return -1;
+  std::string path = test::plot_out(name);
+  std::ofstream(path) << text;
+  std::string cmd = "dot -Tsvg '" + path + "' -o '" + path + ".svg' 2> '" + path + ".err'";
+  return std::system(cmd.c_str());
+}
+
+}  // namespace
+
+TEST_CASE("to_dot writes one box per op and per leaf, with shapes, joined by edges") {
+  Tensor x = randn({4, 3});                   // data: no gradient
+  Tensor w = randn({3, 2}).requires_grad_();  // leaves
+  Tensor b = randn({2}).requires_grad_();
+  Tensor loss = relu(matmul(x, w) + b).sum();
+  std::string dot = autograd::to_dot(loss);
+  INFO(dot);
+  REQUIRE(dot.rfind("digraph", 0) == 0);
+  // Nodes: matmul, add, relu, sum; leaves w and b.
+  REQUIRE(count_of(dot, "fillcolor=\"#dbe9f6\"") == 4);
+  REQUIRE(count_of(dot, "label=\"leaf\\n") == 2);
+  REQUIRE(dot.find("label=\"matmul\\nin: const, [3, 2]\\nout: [4, 2]\"") != std::string::npos);
+  REQUIRE(dot.find("label=\"relu\\nin: [4, 2]\\nout: [4, 2]\"") != std::string::npos);
+  REQUIRE(dot.find("leaf\\n[3, 2]") != std::string::npos);
+  REQUIRE(dot.find("leaf\\n[2]") != std::string::npos);
+  // Edges: w -> matmul, matmul -> add, b -> add, add -> relu, relu -> sum, sum -> output.
+  std::regex edge(R"(\b[nl]\d+ -> (n\d+|output))");
+  size_t edges = std::distance(std::sregex_iterator(dot.begin(), dot.end(), edge), std::sregex_iterator());
+  REQUIRE(edges == 6);
+  REQUIRE(dot.find("output [label=\"output\\n[] float32\"") != std::string::npos);
+
+  int status = graphviz_status(dot, "linear.dot");
+  if (status == -1) WARN("Graphviz (dot) is not installed: the DOT text was not validated");
+  else REQUIRE(status == 0);
+}
+
+TEST_CASE("to_dot lists a tensor used twice once, with an edge for each use") {
+  Tensor a = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y = (a * a).sum();
+  std::string dot = autograd::to_dot(y);
+  INFO(dot);
+  REQUIRE(count_of(dot, "label=\"leaf\\n") == 1);
+  REQUIRE(dot.find("l0 -> n1 [label=\"0\"]") != std::string::npos);
+  REQUIRE(dot.find("l0 -> n1 [label=\"1\"]") != std::string::npos);
+  int status = graphviz_status(dot, "diamond.dot");
+  if (status != -1) REQUIRE(status == 0);
+}
+
+TEST_CASE("to_dot walks a 20000-op chain without recursion and gives the same text twice") {
+  Tensor x = scalar_tensor(0.5, kFloat64).requires_grad_();
+  Tensor y = x;
+  for (int i = 0; i < 20000; ++i) y = y * 1.0;
+  std::string dot = autograd::to_dot(y);
+  REQUIRE(count_of(dot, "mul\\n") == 20000);
+  REQUIRE(autograd::to_dot(y) == dot);
+}
+
+TEST_CASE("to_dot of a tensor without history says so and is still valid Graphviz") {
+  std::string plain = autograd::to_dot(ones({2, 2}));
+  REQUIRE(plain.find("no graph") != std::string::npos);
+  std::string leaf = autograd::to_dot(ones({2}).requires_grad_());
+  REQUIRE(leaf.find("a leaf") != std::string::npos);
+  int status = graphviz_status(plain, "plain.dot");
+  if (status != -1) REQUIRE(status == 0);
+  REQUIRE_THROWS_AS(autograd::to_dot(Tensor()), std::invalid_argument);
+}
