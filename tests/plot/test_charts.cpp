@@ -56,6 +56,16 @@ TEST_CASE("a line chart with a log y axis puts each point at the pixel its axes 
     if (test::color_near(img, layout.x.to_pixel(steps[i]), layout.y.to_pixel(loss[i]), chart.color_of(0), 2)) ++found;
   }
   REQUIRE(found >= 10);  // (one may hide under the legend)
+  // The drawn ticks agree with that mapping: at each power of ten a grid line crosses the
+  // plot at the mapped row, and its label is inked just left of the frame on that row.
+  for (double v : {1.0, 0.1, 0.01, 0.001}) {
+    INFO("tick " << v);
+    int row = int(std::floor(layout.y.to_pixel(v)));
+    plot::Rect line{layout.plot.x, double(row), layout.plot.w, 1};
+    REQUIRE(test::count_color(img, line, plot::kGridColor, 6) > layout.plot.w / 2);
+    plot::Rect label{layout.plot.x - 60, row - 7.0, 50, 15};
+    REQUIRE(test::count_color(img, label, plot::kTextColor, 10) > 10);
+  }
   // The legend exists and shows both series' colours.
   REQUIRE(layout.legend.w > 0);
   REQUIRE(test::count_color(img, layout.legend, chart.color_of(0)) > 20);
