@@ -138,3 +138,43 @@ TEST_CASE("three panels side by side make one picture") {
   REQUIRE(img.width == 2100);
   REQUIRE(img.height == 560 + 50);
 }
+
+TEST_CASE("a figure of two line charts gives each panel its own axes and legend") {
+  std::vector<double> epoch, train_loss, test_loss, train_acc, test_acc;
+  for (int e = 1; e <= 20; ++e) {
+    epoch.push_back(e);
+    train_loss.push_back(1.2 * std::pow(e, -0.8));
+    test_loss.push_back(1.25 * std::pow(e, -0.6) + 0.002 * e * e * 0.1);
+    train_acc.push_back(1 - 0.5 * std::pow(e, -0.9));
+    test_acc.push_back(1 - 0.52 * std::pow(e, -0.7));
+  }
+  plot::Figure figure(1, 2);
+  figure.title("Fashion-MNIST, MLP 784-128-10");
+  figure.add(plot::LineChart())
+      .title("loss")
+      .x_label("epoch")
+      .y_label("cross-entropy")
+      .log_y()
+      .add("train", epoch, train_loss)
+      .add("test", epoch, test_loss, plot::SeriesStyle().dash(8));
+  figure.add(plot::LineChart())
+      .title("accuracy")
+      .x_label("epoch")
+      .y_label("fraction correct")
+      .add("train", epoch, train_acc)
+      .add("test", epoch, test_acc, plot::SeriesStyle().dash(8));
+  std::vector<plot::Layout> layouts;
+  plot::Canvas canvas = figure.render(&layouts);
+  REQUIRE(layouts.size() == 2);
+  REQUIRE(layouts[0].plot.right() < layouts[1].plot.x);  // side by side, not overlapping
+  REQUIRE(layouts[0].y.log);
+  REQUIRE(!layouts[1].y.log);
+  REQUIRE(layouts[1].y.hi < 1.05);
+  for (const auto& l : layouts) REQUIRE(l.legend.w > 0);
+  std::string path = test::plot_out("metrics.png");
+  figure.save_png(path);
+  test::Image img = decode_png(path);
+  REQUIRE(img.width == 1600);
+  REQUIRE(img.height == 650);
+  REQUIRE(img.rgb == canvas.data());
+}
