@@ -2,7 +2,10 @@
 // The small problems the optim tests share: the 3-5-2 tanh network of tests/golden/optim.txt
 // (data and initial parameters read from the golden file, written by tools/golden_optim.py),
 // and a bitwise comparison of parameter lists.
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
 
 #include "helpers.h"
 
@@ -28,6 +31,12 @@ struct TanhNet {
     return mean(pow(matmul(h, p[2]) + p[3] - Y, 2.0));
   }
 };
+
+// A checkpoint path in the temporary folder, unique to this process (test runs may overlap).
+inline std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("descent_optim_" + name + "_" + std::to_string(::getpid()) + ".ckpt")).string();
+}
 
 inline bool bitwise_equal(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
   if (a.size() != b.size()) return false;

@@ -2,7 +2,7 @@
 // for a module (by parameter and buffer names) or for a list of tensors.
 #include <cstdio>
 
-#include "helpers.h"
+#include "problem.h"
 
 using namespace descent;
 using namespace descent::optim;
@@ -65,7 +65,7 @@ TEST_CASE("EarlyStopping keeps tensors too, and resumes from a checkpoint") {
     w.fill_(5.0);
   }
   stopper.step(2.0, {w});
-  const std::string path = "/tmp/descent_optim_early_stopping.ckpt";
+  const std::string path = test::temp_path("early_stopping");
   descent::save(stopper, path);
   EarlyStopping resumed(3, 0.0, "min", true);
   descent::load(resumed, path);

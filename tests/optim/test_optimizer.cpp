@@ -1,6 +1,6 @@
 // The Optimizer base and its options: validation messages, zero_grad, step(closure), param
 // groups, lazily created state, and the fused update loops on large tensors and on float32.
-#include "helpers.h"
+#include "problem.h"
 
 using namespace descent;
 using namespace descent::optim;
@@ -102,7 +102,7 @@ TEST_CASE("parameters without a gradient are skipped and get no state") {
   CHECK(b.item<double>() == 1.0);
   serialize::OutputArchive out;
   adam.save(out);  // only a has state: its entries exist, b's do not (checked through a reload)
-  const std::string path = "/tmp/descent_optim_skip.ckpt";
+  const std::string path = test::temp_path("skip");
   out.save_to(path);
   serialize::InputArchive in;
   in.load_from(path);

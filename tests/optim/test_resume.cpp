@@ -3,7 +3,6 @@
 // for every optimizer, each with a schedule attached. Also: load refuses files that do not fit
 // and then leaves the optimizer as it was.
 #include <cstdio>
-#include <filesystem>
 
 #include "problem.h"
 
@@ -76,10 +75,6 @@ void train(const test::TanhNet& net, const Run& run, const Params& params, Optim
   }
 }
 
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("descent_optim_" + name + ".ckpt")).string();
-}
-
 }  // namespace
 
 TEST_CASE("training N steps equals N/2 steps, save, load into fresh objects, N/2 steps, bitwise") {
@@ -98,7 +93,7 @@ TEST_CASE("training N steps equals N/2 steps, save, load into fresh objects, N/2
     auto opt2 = run.make(first);
     auto sched2 = run.schedule(*opt2);
     train(net, run, first, *opt2, *sched2, N / 2);
-    const std::string path = temp_path("resume");
+    const std::string path = test::temp_path("resume");
     {
       serialize::OutputArchive out;
       for (size_t k = 0; k < first.size(); ++k) out.write("param." + std::to_string(k), first[k]);
@@ -141,7 +136,7 @@ TEST_CASE("descent::save and descent::load work on optimizers and schedules") {
     adam.step();
     sched.step();
   }
-  const std::string opt_path = temp_path("adam"), sched_path = temp_path("steplr");
+  const std::string opt_path = test::temp_path("adam"), sched_path = test::temp_path("steplr");
   descent::save(adam, opt_path);
   descent::save(sched, sched_path);
 
@@ -164,7 +159,7 @@ TEST_CASE("loading a checkpoint that does not fit throws and leaves the optimize
   adam.zero_grad();
   net.loss(params).backward();
   adam.step();
-  const std::string path = temp_path("mismatch");
+  const std::string path = test::temp_path("mismatch");
   descent::save(adam, path);
 
   // Another optimizer type.
