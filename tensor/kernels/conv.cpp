@@ -214,13 +214,16 @@ Tensor im2col(const Tensor& x, const Conv2dParams& p) {
 Tensor col2im(const Tensor& cols, int64_t C, int64_t H, int64_t W, const Conv2dParams& p) {
   Tensor in = contiguous(cols);
   const int64_t N = cols.sizes()[0], HO = p.out_h(H), WO = p.out_w(W), K = C * p.kernel_h * p.kernel_w;
-  Tensor out = zeros({N, C, H, W}, cols.dtype());
+  Tensor out = empty({N, C, H, W}, cols.dtype());
   dispatch_floating(cols.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = in.data_ptr<T>();
     T* dst = out.data_ptr<T>();
     parallel_for(0, N, std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(K * HO * WO, 1)), [&](int64_t n0, int64_t n1) {
-      for (int64_t n = n0; n < n1; ++n) col2im_image(src + n * K * HO * WO, C, H, W, HO, WO, p, dst + n * C * H * W);
+      for (int64_t n = n0; n < n1; ++n) {
+        std::fill(dst + n * C * H * W, dst + (n + 1) * C * H * W, T(0));
+        col2im_image(src + n * K * HO * WO, C, H, W, HO, WO, p, dst + n * C * H * W);
+      }
     });
   });
   return out;

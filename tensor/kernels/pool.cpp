@@ -54,11 +54,32 @@ std::tuple<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p) {
     const T* src = in.data_ptr<T>();
     T* dst = out.data_ptr<T>();
     int64_t* idx = indices.data_ptr<int64_t>();
+    const bool pairs = p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 && p.stride_w == 2 && p.pad_h == 0 &&
+                       p.pad_w == 0;
     parallel_for(0, pl.count, planes_per_task(H * W), [&](int64_t b, int64_t e) {
       for (int64_t plane = b; plane < e; ++plane) {
         const T* xp = src + plane * H * W;
         T* op = dst + plane * pl.HO * pl.WO;
         int64_t* ip = idx + plane * pl.HO * pl.WO;
+        if (pairs) {  // the common 2×2 / stride 2: four candidates in scan order, no clipping
+          for (int64_t oh = 0; oh < pl.HO; ++oh)
+            for (int64_t ow = 0; ow < pl.WO; ++ow) {
+              const int64_t at0 = 2 * oh * W + 2 * ow;
+              const int64_t cand[4] = {at0, at0 + 1, at0 + W, at0 + W + 1};
+              T best = xp[at0];
+              int64_t at = at0;
+              for (int k = 1; k < 4; ++k) {
+                const T v = xp[cand[k]];
+                if (v > best || std::isnan(v)) {
+                  best = v;
+                  at = cand[k];
+                }
+              }
+              op[oh * pl.WO + ow] = best;
+              ip[oh * pl.WO + ow] = at;
+            }
+          continue;
+        }
         for (int64_t oh = 0; oh < pl.HO; ++oh)
           for (int64_t ow = 0; ow < pl.WO; ++ow) {
             const Window win(oh, ow, p, H, W);
@@ -85,7 +106,7 @@ Tensor max_pool2d_scatter(const Tensor& grad_out, const Tensor& indices, int64_t
   Tensor g = contiguous(grad_out), ix = contiguous(indices);
   const int64_t per_plane = grad_out.sizes()[size_t(grad_out.dim() - 2)] * grad_out.sizes().back();
   const int64_t planes = per_plane == 0 ? 0 : grad_out.numel() / per_plane;
-  Tensor out = zeros(with_plane_size(grad_out.sizes(), H, W), grad_out.dtype());
+  Tensor out = empty(with_plane_size(grad_out.sizes(), H, W), grad_out.dtype());
   dispatch_floating(grad_out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = g.data_ptr<T>();
@@ -94,6 +115,7 @@ Tensor max_pool2d_scatter(const Tensor& grad_out, const Tensor& indices, int64_t
     parallel_for(0, planes, planes_per_task(H * W + per_plane), [&](int64_t b, int64_t e) {
       for (int64_t plane = b; plane < e; ++plane) {
         T* gp = dst + plane * H * W;
+        std::fill(gp, gp + H * W, T(0));  // zeroed here, while the plane is about to be in cache
         for (int64_t i = plane * per_plane, end = i + per_plane; i < end; ++i) gp[idx[i]] += src[i];
       }
     });
@@ -145,7 +167,7 @@ Tensor avg_pool2d_backward(const Tensor& grad_out, int64_t H, int64_t W, const P
   Tensor g = contiguous(grad_out);
   const int64_t HO = grad_out.sizes()[size_t(grad_out.dim() - 2)], WO = grad_out.sizes().back();
   const int64_t planes = HO * WO == 0 ? 0 : grad_out.numel() / (HO * WO);
-  Tensor out = zeros(with_plane_size(grad_out.sizes(), H, W), grad_out.dtype());
+  Tensor out = empty(with_plane_size(grad_out.sizes(), H, W), grad_out.dtype());
   dispatch_floating(grad_out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = g.data_ptr<T>();
@@ -154,6 +176,7 @@ Tensor avg_pool2d_backward(const Tensor& grad_out, int64_t H, int64_t W, const P
       for (int64_t plane = b; plane < e; ++plane) {
         const T* gp = src + plane * HO * WO;
         T* xp = dst + plane * H * W;
+        std::fill(xp, xp + H * W, T(0));
         for (int64_t oh = 0; oh < HO; ++oh)
           for (int64_t ow = 0; ow < WO; ++ow) {
             const Window win(oh, ow, p, H, W);
