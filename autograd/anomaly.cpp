@@ -14,6 +14,7 @@ namespace descent::autograd {
 namespace {
 
 std::atomic<bool> g_anomaly{false};
+thread_local const char* t_backward_of = nullptr;  // the node whose backward is running
 
 std::string describe(const Tensor& t) {
   std::ostringstream os;
@@ -44,8 +45,11 @@ bool all_finite(const Tensor& t) {
   return finite;
 }
 
+BackwardScope::BackwardScope(const char* op) : previous_(t_backward_of) { t_backward_of = op; }
+BackwardScope::~BackwardScope() { t_backward_of = previous_; }
+
 void check_forward(const char* op, const Tensor& out, const std::vector<Tensor>& inputs) {
-  if (all_finite(out)) return;
+  if (t_backward_of || all_finite(out)) return;  // inside a backward, check_backward reports
   std::ostringstream os;
   os << "anomaly: '" << op << "' produced " << kind_of_bad(out) << " in its output " << describe(out) << " (inputs:";
   for (const Tensor& t : inputs) os << ' ' << (t.defined() ? describe(t) : std::string("none"));

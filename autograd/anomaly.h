@@ -28,6 +28,19 @@ class DetectAnomalyGuard {
   bool previous_;
 };
 
+// Set by the engine while a Node's backward runs: the ops inside it are then not checked one
+// by one, so that a bad gradient is blamed on the forward op whose backward made it.
+class BackwardScope {
+ public:
+  explicit BackwardScope(const char* op);
+  ~BackwardScope();
+  BackwardScope(const BackwardScope&) = delete;
+  BackwardScope& operator=(const BackwardScope&) = delete;
+
+ private:
+  const char* previous_;
+};
+
 bool all_finite(const Tensor& t);
 void check_forward(const char* op, const Tensor& out, const std::vector<Tensor>& inputs);
 void check_backward(const char* op, const std::vector<Edge>& inputs, const Grads& grads);

@@ -233,7 +233,13 @@ struct Engine {
       if (it != capture_nodes.end())
         for (size_t i : it->second) captured[i] = g;
     }
-    Grads grads = node.backward_(g, node);
+    Grads grads;
+    if (anomaly_enabled()) {
+      BackwardScope scope(node.name_);
+      grads = node.backward_(g, node);
+    } else {
+      grads = node.backward_(g, node);
+    }
     assert(grads.size() == node.inputs_.size());
     if (anomaly_enabled()) check_backward(node.name_, node.inputs_, grads);
     for (size_t i = 0; i < node.inputs_.size(); ++i) {

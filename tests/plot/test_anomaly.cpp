@@ -35,12 +35,9 @@ TEST_CASE("anomaly mode names log when log of a negative number makes a NaN") {
   REQUIRE(std::isnan(y.item<double>()));
 }
 
-// Known bug, hence [!shouldfail] (remove the tag with the fix): the ops a backward function
-// calls (sqrt's backward is g / (2·sqrt(x))) go through record() like any forward op, and
-// record() runs the *forward* check whenever anomaly mode is on, also inside the engine's call
-// to a Node's backward. So the Inf is reported as "anomaly: 'div' produced inf in its output"
-// before Engine::run_node reaches check_backward, and 'sqrt' is never named.
-TEST_CASE("anomaly mode names sqrt when its backward makes an Inf at 0", "[!shouldfail]") {
+// The ops inside sqrt's backward (g / (2·sqrt(x))) are not checked one by one while the engine
+// runs it, so the Inf is blamed on 'sqrt', the op whose backward made it.
+TEST_CASE("anomaly mode names sqrt when its backward makes an Inf at 0") {
   Tensor x = tensor({0.0, 4.0}).requires_grad_();
   std::string message;
   {
