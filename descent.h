@@ -12,6 +12,7 @@
 #include "autograd/ops.h"
 #include "nn/utils/utils.h"
 #include "optim/optim.h"
+#include "optim/training_state.h"
 #include "nn/nn.h"
 #include "data/data.h"
 #include "plot/plot.h"

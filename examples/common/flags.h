@@ -1,7 +1,8 @@
 #pragma once
 // Command-line flags shared by the training examples (the table in CONTRACT.md). Parsing is
 // strict: an unknown flag, a missing value or a bad number is a UsageError, which main turns
-// into one line on stderr and exit status 2.
+// into one line on stderr and exit status 2 (common/main.h). This file only reads the command
+// line; turning flags into an optimizer and a schedule is common/training.h.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -15,6 +16,10 @@ namespace examples {
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// "--help": its message is the usage text, printed on stdout with exit status 0.
+struct HelpRequested : UsageError {
+  using UsageError::UsageError;
+};
 
 struct Flags {
   std::string data;
@@ -23,13 +28,15 @@ struct Flags {
   uint64_t seed = 0;
   int threads = 0;  // 0: every core
   std::string optimizer = "sgd";
+  // An example's default lr belongs to its default optimizer: choosing another optimizer
+  // without --lr gives that optimizer's own default (common/training.cpp).
   std::optional<double> lr, momentum, weight_decay, clip_grad_norm;
   std::string scheduler = "none";
   int warmup = 0;
   int early_stopping = 0;  // 0: off
   std::string metrics, plot, checkpoint, resume;
   int64_t limit_train = 0;  // 0: all
-  std::map<std::string, std::string> extra;  // example-specific flags (--model, --variant, --out)
+  std::map<std::string, std::string> extra;  // example-specific flags (--model, --variant)
 };
 
 // An example-specific flag: its name (without "--"), default and, if not empty, allowed values.
@@ -39,8 +46,10 @@ struct ExtraFlag {
   std::vector<std::string> choices;
 };
 
-// Parses argv on top of `defaults`. Throws UsageError naming the problem; "--help" throws one
-// whose message is the usage text.
-Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vector<ExtraFlag>& extra = {});
+// Parses argv on top of `defaults`. `not_applicable` lists flags of the table that this program
+// refuses (linear_regression has no --optimizer). Throws UsageError naming the problem, or
+// HelpRequested for --help.
+Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vector<ExtraFlag>& extra = {},
+                  const std::set<std::string>& not_applicable = {});
 
 }  // namespace examples

@@ -59,6 +59,38 @@ void MetricsLog::load(const descent::serialize::InputArchive& archive, const std
   }
 }
 
+void print_epoch_line(const EpochMetrics& m, int epochs) {
+  std::printf("epoch %d/%d  train_loss %.4f", m.epoch, epochs, m.train_loss);
+  if (m.train_accuracy) std::printf("  train_accuracy %.4f", *m.train_accuracy);
+  std::printf("  test_loss %.4f", m.test_loss);
+  if (m.test_accuracy) std::printf("  test_accuracy %.4f", *m.test_accuracy);
+  std::printf("  lr %.3g  %.1f s\n", m.lr, m.seconds);
+  std::fflush(stdout);
+}
+
+void plot_metrics(const MetricsLog& log, const std::string& path, const std::string& title) {
+  namespace plot = descent::plot;
+  std::vector<double> epoch, train_loss, test_loss, train_acc, test_acc, lr;
+  for (const auto& r : log.rows()) {
+    epoch.push_back(r.epoch);
+    train_loss.push_back(r.train_loss);
+    test_loss.push_back(r.test_loss);
+    train_acc.push_back(r.train_accuracy.value_or(NAN));  // NaN: no point (the chart skips it)
+    test_acc.push_back(r.test_accuracy.value_or(NAN));
+    lr.push_back(r.lr);
+  }
+  const bool accuracy = !log.rows().empty() && log.rows().front().test_accuracy.has_value();
+  plot::Figure figure(1, accuracy ? 3 : 2, 640, 480);
+  figure.title(title);
+  figure.add(plot::LineChart().title("loss").x_label("epoch").y_label("loss").log_y()
+                 .add("train", epoch, train_loss).add("test", epoch, test_loss, plot::SeriesStyle().dash(8)));
+  if (accuracy)
+    figure.add(plot::LineChart().title("accuracy").x_label("epoch").y_label("accuracy")
+                   .add("train", epoch, train_acc).add("test", epoch, test_acc, plot::SeriesStyle().dash(8)));
+  figure.add(plot::LineChart().title("learning rate").x_label("epoch").y_label("lr").legend(false).add("lr", epoch, lr));
+  figure.save_png(path);
+}
+
 void print_final_line(double test_loss, std::optional<double> test_accuracy) {
   std::printf("final test_loss=%.6g test_accuracy=%s\n", test_loss, test_accuracy ? fmt(*test_accuracy).c_str() : "");
   std::fflush(stdout);
