@@ -189,3 +189,24 @@ TEST_CASE("layer ops reject bad arguments naming the op and the shapes") {
   REQUIRE_THROWS_WITH(nn::Linear(4, 2).forward(randn({3, 5})),
                       "linear: input has 5 features (shape [3, 5]) but weight expects 4 (shape [2, 4])");
 }
+
+TEST_CASE("the functional forms compute what the modules compute") {
+  manual_seed(35);
+  Tensor x = randn({2, 3, 8, 8});
+  nn::Conv2d conv(nn::Conv2dOptions(3, 4, 3).stride(2).padding(1));
+  REQUIRE_CLOSE(F::conv2d(x, conv.weight, F::Conv2dFuncOptions().bias(conv.bias).stride(2).padding(1)), conv.forward(x));
+  REQUIRE_CLOSE(F::max_pool2d(x, F::MaxPool2dFuncOptions(3).stride(2).padding(1)),
+                nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)).forward(x));
+  REQUIRE_CLOSE(F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).count_include_pad(false)), nn::AvgPool2d(2).forward(x));
+  nn::BatchNorm2d bn(3);
+  Tensor running_mean = zeros({3}), running_var = ones({3});
+  Tensor y = F::batch_norm(x, running_mean, running_var, F::BatchNormFuncOptions().weight(bn.weight).bias(bn.bias).training(true));
+  Tensor z = bn.forward(x);  // once: REQUIRE_CLOSE evaluates its arguments more than once
+  REQUIRE_CLOSE(y, z);
+  REQUIRE_CLOSE(running_mean, bn.running_mean);
+  REQUIRE_CLOSE(running_var, bn.running_var);
+  REQUIRE_CLOSE(F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2)), leaky_relu(x, 0.2));
+  REQUIRE_CLOSE(F::gelu(x, F::GELUFuncOptions().approximate("tanh")), gelu(x, "tanh"));
+  REQUIRE_CLOSE(F::flatten(x), flatten(x, 1));
+  REQUIRE_CLOSE(F::sigmoid(x) + F::tanh(x) + F::relu(x), sigmoid(x) + tanh(x) + relu(x));
+}
