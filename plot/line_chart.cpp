@@ -87,7 +87,8 @@ Layout LineChart::draw(Canvas& canvas, const Rect& area) const {
   for (const Series& s : series_)
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (!drawable(s.x[i], log_x_) || !drawable(s.y[i], log_y_)) continue;
-      if (x_range_ && (s.x[i] < x_range_->first || s.x[i] > x_range_->second)) continue;  // y range of what is shown
+      // With a fixed x range, the automatic y range covers only the points inside it.
+      if (x_range_ && (s.x[i] < x_range_->first || s.x[i] > x_range_->second)) continue;
       x_lo = std::min(x_lo, s.x[i]), x_hi = std::max(x_hi, s.x[i]);
       y_lo = std::min(y_lo, s.y[i]), y_hi = std::max(y_hi, s.y[i]);
     }
@@ -97,8 +98,10 @@ Layout LineChart::draw(Canvas& canvas, const Rect& area) const {
   pad_range(spec.y_lo, spec.y_hi, log_y_, 0.05);
   if (x_range_) spec.x_lo = x_range_->first, spec.x_hi = x_range_->second;
   if (y_range_) spec.y_lo = y_range_->first, spec.y_hi = y_range_->second;
-  if ((log_x_ && spec.x_lo <= 0) || (log_y_ && spec.y_lo <= 0))
-    throw std::invalid_argument("LineChart: a log axis needs a positive range, got " + format_value(spec.y_lo));
+  if (log_x_ && spec.x_lo <= 0)
+    throw std::invalid_argument("LineChart: a log x axis needs a positive range, got x_lo " + format_value(spec.x_lo));
+  if (log_y_ && spec.y_lo <= 0)
+    throw std::invalid_argument("LineChart: a log y axis needs a positive range, got y_lo " + format_value(spec.y_lo));
 
   Axes axes(area, spec);
   axes.draw_grid(canvas);

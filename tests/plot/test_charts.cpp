@@ -178,3 +178,11 @@ TEST_CASE("a figure of two line charts gives each panel its own axes and legend"
   REQUIRE(img.height == 650);
   REQUIRE(img.rgb == canvas.data());
 }
+
+TEST_CASE("a line chart checks its arguments") {
+  plot::LineChart chart;
+  REQUIRE_THROWS_AS(chart.add("bad", {1.0, 2.0}, {1.0}), std::invalid_argument);
+  REQUIRE_THROWS_AS(chart.y_range(1, 1), std::invalid_argument);
+  chart.add("y", {1.0, 2.0, 3.0}).log_y().y_range(-1, 10);
+  REQUIRE_THROWS_WITH(chart.render(), Catch::Contains("log y axis"));
+}
