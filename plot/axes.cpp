@@ -15,6 +15,28 @@ std::vector<double> ticks_for(double lo, double hi, bool log, int target) {
   return log ? log_ticks(lo, hi, target) : nice_ticks(lo, hi, target);
 }
 
+// Which tick labels to draw. On a crowded axis (1…9 × 10^k on a short log axis) labels would
+// touch, so they are taken greedily — powers of ten first on a log axis, then the rest in
+// order — skipping any that would come within `gap` pixels of one already taken. The ticks
+// and grid lines themselves are all drawn.
+std::vector<bool> labels_to_draw(const std::vector<double>& ticks, const Scale& scale, const std::vector<double>& extent,
+                                 double gap) {
+  std::vector<bool> taken(ticks.size(), false);
+  auto fits = [&](size_t i) {
+    for (size_t j = 0; j < ticks.size(); ++j)
+      if (taken[j] && std::fabs(scale.to_pixel(ticks[i]) - scale.to_pixel(ticks[j])) < (extent[i] + extent[j]) / 2 + gap)
+        return false;
+    return true;
+  };
+  auto power_of_ten = [](double v) { return v > 0 && std::fabs(std::log10(v) - std::round(std::log10(v))) < 1e-9; };
+  for (int pass = 0; pass < 2; ++pass)
+    for (size_t i = 0; i < ticks.size(); ++i) {
+      bool preferred = scale.log && power_of_ten(ticks[i]);
+      if (!taken[i] && (pass == 1 || preferred) && fits(i)) taken[i] = true;
+    }
+  return taken;
+}
+
 }  // namespace
 
 std::string Axes::x_tick_label(double v) const { return x_.log ? format_log_tick(v) : format_tick(v, x_step_); }
@@ -62,18 +84,24 @@ void Axes::draw_frame(Canvas& canvas) const {
   canvas.stroke_rect({plot_.x - 1, plot_.y - 1, plot_.w + 2, plot_.h + 2}, kFrameColor, 1.5);
   const double label_h = Canvas::text_height(kLabelScale);
   // x ticks below the box, labels centred under them.
-  for (double v : x_ticks_) {
-    double px = std::floor(x_.to_pixel(v));
+  std::vector<double> widths;
+  for (double v : x_ticks_) widths.push_back(Canvas::text_width(x_tick_label(v), kLabelScale));
+  std::vector<bool> x_labels = labels_to_draw(x_ticks_, x_, widths, 2 * kGap);
+  for (size_t i = 0; i < x_ticks_.size(); ++i) {
+    double px = std::floor(x_.to_pixel(x_ticks_[i]));
     canvas.fill_rect({px, plot_.bottom() + 1, 1.5, kTickLength}, kFrameColor);
-    canvas.text(px, plot_.bottom() + kTickLength + kGap, x_tick_label(v), kTextColor, kLabelScale, HAlign::Center,
-                VAlign::Top);
+    if (x_labels[i])
+      canvas.text(px, plot_.bottom() + kTickLength + kGap, x_tick_label(x_ticks_[i]), kTextColor, kLabelScale,
+                  HAlign::Center, VAlign::Top);
   }
   // y ticks left of the box, labels right-aligned and vertically centred on them.
-  for (double v : y_ticks_) {
-    double py = std::floor(y_.to_pixel(v));
+  std::vector<bool> y_labels = labels_to_draw(y_ticks_, y_, std::vector<double>(y_ticks_.size(), label_h), 10);
+  for (size_t i = 0; i < y_ticks_.size(); ++i) {
+    double py = std::floor(y_.to_pixel(y_ticks_[i]));
     canvas.fill_rect({plot_.x - 1 - kTickLength, py, kTickLength, 1.5}, kFrameColor);
-    canvas.text(plot_.x - kTickLength - kGap, py + 1, y_tick_label(v), kTextColor, kLabelScale, HAlign::Right,
-                VAlign::Middle);
+    if (y_labels[i])
+      canvas.text(plot_.x - kTickLength - kGap, py + 1, y_tick_label(y_ticks_[i]), kTextColor, kLabelScale,
+                  HAlign::Right, VAlign::Middle);
   }
   if (!spec_.x_label.empty())
     canvas.text(plot_.x + plot_.w / 2, plot_.bottom() + kTickLength + kGap + label_h + kPad, spec_.x_label, kTextColor,

@@ -186,3 +186,23 @@ TEST_CASE("a line chart checks its arguments") {
   chart.add("y", {1.0, 2.0, 3.0}).log_y().y_range(-1, 10);
   REQUIRE_THROWS_WITH(chart.render(), Catch::Contains("log y axis"));
 }
+
+TEST_CASE("crowded tick labels are thinned, keeping the powers of ten") {
+  // A log axis from 0.23 to 0.95 (0.21 to 1.01 after padding) gets ticks at 0.3, 0.4, ..., 0.9
+  // and 1; at 480 px high the labels for 0.9 and 1 would touch, so 0.9 loses its label.
+  plot::LineChart chart;
+  chart.log_y().add("loss", {1, 2, 3, 4}, {0.95, 0.6, 0.4, 0.23});
+  plot::Layout layout;
+  plot::Canvas canvas = chart.render(640, 480, &layout);
+  test::Image img{canvas.width(), canvas.height(), canvas.data()};
+  auto inked = [&](double v) {
+    double row = std::floor(layout.y.to_pixel(v));
+    return test::count_color(img, {layout.plot.x - 60, row - 6, 50, 13}, plot::kTextColor, 10);
+  };
+  INFO("y axis " << layout.y.lo << " .. " << layout.y.hi << ", 0.9 -> 1 is "
+                 << layout.y.to_pixel(0.9) - layout.y.to_pixel(1.0) << " px");
+  REQUIRE(layout.y.hi > 1);
+  REQUIRE(inked(1.0) > 5);
+  REQUIRE(inked(0.8) > 5);
+  REQUIRE(inked(0.9) == 0);
+}
