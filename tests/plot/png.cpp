@@ -1,13 +1,6 @@
-// stb_image compiled into the plotting tests themselves. libdescent links libstb privately, so
-// its symbols are not on the tests' link line; a private (static) copy of the decoder here
-// keeps the tests independent of that and of the PNG writer they check.
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include <stb/stb_image.h>
-#pragma GCC diagnostic pop
+// Decoding PNGs for the plotting tests, through stb_image (Debian's libstb, linked to every
+// test executable).
+#include <stb_image.h>
 
 #include "png.h"
 
