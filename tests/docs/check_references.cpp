@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     }
   }
   sources += read(root / "descent.h");
+  sources += read(root / "CMakeLists.txt");  // documents may name CMake commands too
   int problems = 0, checked = 0;
   const std::regex code_span("`([^`\n]+)`"), link(R"(\]\(([^)#\s]+)[^)]*\))"),
       function(R"(^(?:[A-Za-z_]\w*::)*([A-Za-z_]\w*)\(.*\)$)");

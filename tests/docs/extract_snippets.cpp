@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
     out << "namespace doc_snippet_" << k << " {\nusing namespace descent;\n";
     if (s.code.find("int main(") != std::string::npos) {
       std::string code = std::regex_replace(s.code, std::regex("int main\\("), "int snippet_main(");
+      // main may end without `return`; snippet_main may not (that would be undefined behaviour).
+      // main comes last in a snippet, so its closing brace is the last one.
+      if (size_t brace = code.rfind('}'); brace != std::string::npos) code.insert(brace, "  return 0;\n");
       out << "#line " << s.line << " \"" << s.file << "\"\n" << code << "\n";
     } else {
       out << "int snippet_main() {\n#line " << s.line << " \"" << s.file << "\"\n" << s.code << "  return 0;\n}\n";
