@@ -36,6 +36,19 @@ std::pair<double, double> pixel_stats(const data::ImageDataset& images) {
   return {mean / 255.0, std::sqrt(std::max(sum_sq / n - mean * mean, 0.0)) / 255.0};
 }
 
+// The examples of `images` reordered class by class in turn (class 0's first, class 1's first,
+// ..., class 0's second, ...): an image folder lists whole classes one after another, so without
+// this the first N (--limit-train) would all be airplanes. The loader shuffles anyway.
+std::shared_ptr<const data::Dataset> interleaved(std::shared_ptr<const data::ImageDataset> images) {
+  std::vector<std::vector<int64_t>> by_class(size_t(images->num_classes()));
+  for (int64_t i = 0; i < images->size(); ++i) by_class[size_t(images->labels()[size_t(i)])].push_back(i);
+  std::vector<int64_t> order;
+  for (size_t k = 0; order.size() < size_t(images->size()); ++k)
+    for (const auto& members : by_class)
+      if (k < members.size()) order.push_back(members[k]);
+  return std::make_shared<data::Subset>(std::move(images), std::move(order));
+}
+
 std::string counts(const data::Dataset& train, const data::Dataset& test) {
   return std::to_string(train.size()) + " training and " + std::to_string(test.size()) + " test images";
 }
@@ -84,9 +97,9 @@ ImageData load_cifar10(const std::string& dir, int64_t limit_train) {
   // CIFAR-10's per-channel statistics of the training images (the values everyone uses).
   const data::Normalize normalize({0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616});
   ImageData out;
-  out.train = limited(std::make_shared<data::ImageDataset>(
-                          train->map(data::RandomCrop(32, 4)).map(data::RandomHorizontalFlip()).map(normalize)),
-                      limit_train);
+  auto augmented = std::make_shared<data::ImageDataset>(
+      train->map(data::RandomCrop(32, 4)).map(data::RandomHorizontalFlip()).map(normalize));
+  out.train = limited(binary ? augmented : interleaved(augmented), limit_train);
   out.test = std::make_shared<data::ImageDataset>(test->map(normalize));
   out.description = dir + (binary ? " (binary release): " : " (image folders): ") + counts(*out.train, *out.test) +
                     ", training images cropped and flipped at random";

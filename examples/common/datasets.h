@@ -26,7 +26,8 @@ ImageData load_mnist(const std::string& dir, int64_t limit_train);
 // dir/cifar-10-batches-bin) or one image folder per split (dir/train/<class>/*.jpg,
 // dir/test/<class>/*.jpg), normalized with CIFAR-10's channel means and stds. The training set
 // is augmented, as usual for CIFAR: a random 32×32 crop of the image padded by 4, then a random
-// horizontal flip.
+// horizontal flip. The image folders' training images are taken classes in turn, so that the
+// first limit_train of them hold every class alike (the binary release is mixed already).
 ImageData load_cifar10(const std::string& dir, int64_t limit_train);
 
 }  // namespace examples

@@ -1,0 +1,95 @@
+#pragma once
+// Running the example programs from tests: each test starts a built binary of build/examples/
+// with a command line, waits for it, and looks at its exit status, its stdout (the contract's
+// final line) and its stderr (one line on errors), and at the files it wrote (metrics CSV).
+// Files go to a fresh temporary folder per test process.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "helpers.h"
+
+namespace test {
+
+struct Outcome {
+  int status = -1;  // the exit status, or -1 when the program did not exit normally (a crash)
+  std::string out, err;
+  std::vector<std::string> out_lines() const { return lines(out); }
+  std::vector<std::string> err_lines() const { return lines(err); }
+
+  static std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> v;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) v.push_back(line);
+    return v;
+  }
+};
+
+// A temporary folder of this test process, created on first use.
+inline std::filesystem::path scratch() {
+  static const std::filesystem::path dir = [] {
+    auto d = std::filesystem::temp_directory_path() / ("descent_examples_" + std::to_string(getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+inline std::string scratch(const std::string& name) { return (scratch() / name).string(); }
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs build/examples/<program> with `args` (shell words), capturing stdout and stderr.
+inline Outcome run_example(const std::string& program, const std::string& args) {
+  static int counter = 0;
+  const std::string stem = scratch("run" + std::to_string(++counter));
+  const std::string command = std::string(DESCENT_BINARY_DIR) + "/examples/" + program + " " + args + " > " + stem +
+                              ".out 2> " + stem + ".err";
+  const int raw = std::system(command.c_str());
+  Outcome o;
+  o.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
+  o.out = slurp(stem + ".out");
+  o.err = slurp(stem + ".err");
+  return o;
+}
+
+// The contract's last stdout line, "final test_loss=<x> test_accuracy=<y>": returns whether the
+// line has that form, and its numbers (accuracy NaN when empty, for regression).
+inline bool final_line(const Outcome& o, double& loss, double& accuracy) {
+  auto lines = o.out_lines();
+  if (lines.empty()) return false;
+  static const std::regex form(R"(final test_loss=(\S+) test_accuracy=(\S*))");
+  std::smatch m;
+  if (!std::regex_match(lines.back(), m, form)) return false;
+  loss = std::stod(m[1].str());
+  accuracy = m[2].str().empty() ? NAN : std::stod(m[2].str());
+  return true;
+}
+
+inline double final_accuracy(const Outcome& o) {
+  double loss, accuracy;
+  INFO("stdout:\n" << o.out << "stderr:\n" << o.err);
+  REQUIRE(final_line(o, loss, accuracy));
+  return accuracy;
+}
+
+// A metrics CSV's rows without the last column (seconds, the only one that may differ between
+// identical runs).
+inline std::vector<std::string> csv_without_seconds(const std::string& path) {
+  std::vector<std::string> rows;
+  for (const auto& line : Outcome::lines(slurp(path))) rows.push_back(line.substr(0, line.find_last_of(',')));
+  return rows;
+}
+
+}  // namespace test
