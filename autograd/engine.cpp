@@ -129,6 +129,15 @@ struct Engine {
   std::unordered_map<const Node*, std::vector<size_t>> capture_nodes;
   std::unordered_map<const AutogradMeta*, std::vector<size_t>> capture_leaves;
   std::vector<Tensor> captured;
+  // Leaves that received gradient in this pass, in order of first arrival. Their
+  // contributions are summed first and delivered once at the end, so a leaf's hooks see its
+  // whole gradient once, as in PyTorch.
+  std::vector<std::shared_ptr<AutogradMeta>> pending_leaves;
+
+  void add_to_leaf(const std::shared_ptr<AutogradMeta>& leaf, Tensor g) {
+    if (!leaf->pending_grad.defined()) pending_leaves.push_back(leaf);
+    accumulate(leaf->pending_grad, std::move(g), create_graph);
+  }
 
   void deliver_to_leaf(AutogradMeta& leaf, Tensor g) {
     for (const Hook& hook : leaf.hooks)
@@ -171,26 +180,31 @@ struct Engine {
         CHECK(g.dtype() == out.dtype(), "backward: gradient has dtype ", dtype_name(g.dtype()), " but output ", i,
               " has dtype ", dtype_name(out.dtype()));
       }
-      AutogradMeta& m = *out.impl()->autograd;
-      if (m.grad_fn) {
-        accumulate(m.grad_fn->grad_buffer_, std::move(g), create_graph);
-        roots.push_back(m.grad_fn.get());
-        keep_alive.push_back(m.grad_fn);
+      const std::shared_ptr<AutogradMeta>& m = out.impl()->autograd;
+      if (m->grad_fn) {
+        accumulate(m->grad_fn->grad_buffer_, std::move(g), create_graph);
+        roots.push_back(m->grad_fn.get());
+        keep_alive.push_back(m->grad_fn);
       } else {
-        deliver_to_leaf(m, std::move(g));
+        add_to_leaf(m, std::move(g));
       }
     }
-    std::vector<Node*> order = topological_order(roots);
+    std::vector<Node*> order = autograd::topological_order(roots);
     try {
       for (Node* node : order) run_node(*node);
+      for (const auto& leaf : pending_leaves) {
+        Tensor g = std::move(leaf->pending_grad);
+        leaf->pending_grad = Tensor();
+        deliver_to_leaf(*leaf, std::move(g));
+      }
     } catch (...) {
       for (Node* node : order) node->grad_buffer_ = Tensor();
+      for (const auto& leaf : pending_leaves) leaf->pending_grad = Tensor();
       throw;
     }
   }
 
-  // Post-order of the Nodes reachable from `roots`, reversed: consumers before producers.
-  static std::vector<Node*> topological_order(const std::vector<Node*>& roots) {
+  static std::vector<Node*> walk(const std::vector<Node*>& roots) {
     const uint64_t mark = ++g_walk_mark;
     std::vector<Node*> post;
     std::vector<std::pair<Node*, size_t>> stack;  // (node, next input to look at)
@@ -254,7 +268,7 @@ struct Engine {
       CHECK(gi.dtype() == edge.dtype, "backward of '", node.name_, "': gradient for input ", i, " has dtype ",
             dtype_name(gi.dtype()), ", input has dtype ", dtype_name(edge.dtype));
       if (edge.node) accumulate(edge.node->grad_buffer_, std::move(gi), create_graph);
-      else deliver_to_leaf(*edge.leaf, std::move(gi));
+      else add_to_leaf(edge.leaf, std::move(gi));
     }
     if (!retain_graph) {
       node.backward_ = nullptr;
@@ -263,6 +277,10 @@ struct Engine {
     }
   }
 };
+
+// Post-order of the Nodes reachable from `roots`, reversed: consumers before producers. The
+// visit marks (a counter per walk) make "seen?" one comparison instead of a set lookup.
+std::vector<Node*> topological_order(const std::vector<Node*>& roots) { return Engine::walk(roots); }
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
               bool create_graph) {

@@ -2,7 +2,7 @@
 // backward_order: the Nodes behind some outputs in the order backward() runs them, for tools
 // that want to show or inspect the graph before running it (examples/autograd_tour.cpp prints
 // each node's value and gradient in this order). It is the engine's own walk (engine.cpp,
-// Engine::topological_order) repeated outside the engine: an iterative depth-first search
+// topological_order, declared in node.h): an iterative depth-first search
 // from the outputs' Nodes, each Node's inputs in order, listing a Node after everything it
 // depends on; reversed, every consumer comes before the Node it feeds, so a Node runs only
 // once its gradient is complete.

@@ -36,6 +36,7 @@ struct AutogradMeta {
   Tensor grad;                     // accumulated by backward() into leaves
   std::shared_ptr<Node> grad_fn;   // the op that made this tensor; null for leaves
   std::vector<Hook> hooks;         // a leaf's hooks (a non-leaf's live on its grad_fn)
+  Tensor pending_grad;             // engine scratch: this backward's contributions, summed
 };
 
 // Where the gradient for one input of a Node goes.
@@ -47,7 +48,7 @@ struct Edge {
   bool defined() const { return node || leaf; }
 };
 
-class Node {
+class Node : public std::enable_shared_from_this<Node> {
  public:
   using Backward = std::function<Grads(const Tensor& grad_out, const Node& node)>;
 
@@ -85,6 +86,10 @@ class Node {
 // grad; returns null otherwise (then the op records nothing). `name` must be a literal.
 std::shared_ptr<Node> record(const char* name, Tensor& out, std::initializer_list<Tensor> inputs);
 std::shared_ptr<Node> record(const char* name, Tensor& out, const std::vector<Tensor>& inputs);  // any number
+
+// The Nodes reachable from `roots`, each listed before the Nodes it feeds gradient into: the
+// order backward() runs them in (an iterative depth-first walk, see engine.cpp).
+std::vector<Node*> topological_order(const std::vector<Node*>& roots);
 
 // The tensor's autograd state, created on first use.
 AutogradMeta& meta(const Tensor& t);

@@ -123,8 +123,15 @@ Tensor& Tensor::add_(double value) {
   return inplace(*this, "add_", nullptr, [&] { kernels::binary_(kernels::Binary::Add, *this, value); },
                  [&](const Tensor& x) { return add(x, value); });
 }
-Tensor& Tensor::sub_(const Tensor& other, double alpha) { return add_(other, -alpha); }
-Tensor& Tensor::sub_(double value) { return add_(-value); }
+Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  return inplace(*this, "sub_", &other,
+                 [&] { kernels::add_scaled_(*this, same_dtype(other, dtype()), -alpha); },
+                 [&](const Tensor& x) { return sub(x, other, alpha); });
+}
+Tensor& Tensor::sub_(double value) {
+  return inplace(*this, "sub_", nullptr, [&] { kernels::binary_(kernels::Binary::Sub, *this, value); },
+                 [&](const Tensor& x) { return add(x, -value); });
+}
 Tensor& Tensor::mul_(const Tensor& other) {
   return inplace(*this, "mul_", &other, [&] { kernels::binary_(kernels::Binary::Mul, *this, same_dtype(other, dtype())); },
                  [&](const Tensor& x) { return mul(x, other); });

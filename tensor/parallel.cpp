@@ -33,6 +33,10 @@ ThreadSetting& setting() {
   return *s;
 }
 
+// Settle the setting (and OpenBLAS's single thread) when the library loads, before any LAPACK
+// or BLAS call can happen.
+[[maybe_unused]] const int g_settled = (setting(), 0);
+
 }  // namespace
 
 void set_num_threads(int n) {

@@ -78,6 +78,15 @@ TEST_CASE("hooks see and may replace gradients; retain_grad keeps a non-leaf's")
   REQUIRE(x.grad().to_vector<double>() == std::vector<double>{181, 361});  // 3·(60, 120) + 1
 }
 
+TEST_CASE("a leaf's hook runs once per backward, on its summed gradient") {
+  Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  std::vector<std::vector<double>> calls;
+  x.register_hook([&](const Tensor& g) { calls.push_back(g.to_vector<double>()); return Tensor(); });
+  (x * 3.0 + x * x).sum().backward();  // contributions [3, 3] and 2x = [2, 4]
+  REQUIRE(calls == std::vector<std::vector<double>>{{5, 7}});
+  REQUIRE(x.grad().to_vector<double>() == std::vector<double>{5, 7});
+}
+
 TEST_CASE("autograd::grad returns gradients without touching grad()") {
   Tensor x = tensor({1, 2, 3}, {3}, kFloat64).requires_grad_();
   Tensor y = (x * x).sum();
