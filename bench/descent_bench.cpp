@@ -51,8 +51,61 @@ struct RawParams {
   }
 };
 
+// A classification training step: cross-entropy on synthetic data, then the optimizer.
+template <class Model, class Opt>
+std::function<void()> train_step(std::shared_ptr<Model> model, std::shared_ptr<Opt> opt, const Shape& input) {
+  Shape shape = input;
+  shape.insert(shape.begin(), 64);
+  Tensor x = randn(shape), y = randint(0, 10, {64});
+  auto criterion = std::make_shared<nn::CrossEntropyLoss>();
+  return [=] {
+    opt->zero_grad();
+    Tensor loss = criterion->forward(model->forward(x), y);
+    loss.backward();
+    opt->step();
+  };
+}
+
+std::shared_ptr<nn::Sequential> mlp() {
+  return std::make_shared<nn::Sequential>(nn::Linear(784, 512), nn::ReLU(), nn::Linear(512, 256), nn::ReLU(),
+                                          nn::Linear(256, 10));
+}
+std::shared_ptr<nn::Sequential> small_cnn() {
+  return std::make_shared<nn::Sequential>(
+      nn::Conv2d(1, 32, 3), nn::ReLU(), nn::Conv2d(32, 64, 3), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+      nn::Dropout(0.25), nn::Flatten(), nn::Linear(9216, 128), nn::ReLU(), nn::Dropout(0.5), nn::Linear(128, 10));
+}
+std::shared_ptr<nn::Sequential> lenet5() {
+  return std::make_shared<nn::Sequential>(
+      nn::Conv2d(nn::Conv2dOptions(1, 6, 5).padding(2)), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+      nn::Conv2d(6, 16, 5), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2)), nn::Flatten(), nn::Linear(400, 120),
+      nn::ReLU(), nn::Linear(120, 84), nn::ReLU(), nn::Linear(84, 10));
+}
+
 std::map<std::string, Case> cases() {
   std::map<std::string, Case> c;
+
+  c["mlp_train"] = {300, 64, [] {
+    auto model = mlp();
+    auto opt = std::make_shared<optim::SGD>(model->parameters(), optim::SGDOptions(0.05).momentum(0.9));
+    return train_step(model, opt, {784});
+  }};
+  c["cnn_train"] = {30, 64, [] {
+    auto model = small_cnn();
+    auto opt = std::make_shared<optim::Adam>(model->parameters(), optim::AdamOptions(1e-3));
+    return train_step(model, opt, {1, 28, 28});
+  }};
+  c["lenet5_train"] = {200, 64, [] {
+    auto model = lenet5();
+    auto opt = std::make_shared<optim::Adam>(model->parameters(), optim::AdamOptions(1e-3));
+    return train_step(model, opt, {1, 28, 28});
+  }};
+  c["adam_step"] = {50, 1, [] {
+    Tensor p = zeros({10000000}).requires_grad_();
+    p.mutable_grad() = randn({10000000});
+    auto opt = std::make_shared<optim::Adam>(std::vector<Tensor>{p}, optim::AdamOptions(1e-3));
+    return std::function<void()>([opt] { opt->step(); });
+  }};
 
   c["tiny_add"] = {200000, 1, [] {
     auto x = std::make_shared<Tensor>(randn({16}));
