@@ -49,8 +49,8 @@ Iris read_iris(const std::string& path) {
   std::string text;
   std::vector<std::string> header;
   if (!std::getline(in, text)) fail(1, "empty file");
-  for (std::istringstream cells(text); std::getline(cells, header.emplace_back(), ',');) {}
-  header.pop_back();
+  std::istringstream cells(text);
+  for (std::string cell; std::getline(cells, cell, ',');) header.push_back(cell);
   if (header.size() != 5 || header[0] != "150" || header[1] != "4")
     fail(1, "expected the header '150,4,setosa,versicolor,virginica', got '" + text + "'");
 

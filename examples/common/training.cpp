@@ -173,7 +173,13 @@ void Run::end_epoch(const Stats& train, const Stats& test) {
   state_.set_epoch(epoch_);
 
   if (!flags_.metrics.empty()) log_.write_csv(flags_.metrics);
-  if (!flags_.plot.empty()) plot_metrics(log_, flags_.plot, program_);
+  // The picture is redrawn while training so that it can be watched, but at most every 10 s:
+  // drawing takes a few tens of milliseconds, as long as a whole epoch of iris_hinge.
+  const auto now = std::chrono::steady_clock::now();
+  if (!flags_.plot.empty() && now - last_plot_ > std::chrono::seconds(10)) {
+    plot_metrics(log_, flags_.plot, program_);
+    last_plot_ = now;
+  }
   if (!flags_.checkpoint.empty()) {
     descent::save(state_, flags_.checkpoint);
     const std::string copy = flags_.checkpoint + ".epoch" + std::to_string(epoch_);
@@ -189,6 +195,7 @@ void Run::finish() {
     stopper_->restore_best(*model_);  // already done when it stopped; needed when the epochs ran out
     final_row = size_t(stopper_->best_epoch());
   }
+  if (!flags_.plot.empty()) plot_metrics(log_, flags_.plot, program_);
   print_final_line(rows[final_row].test_loss, rows[final_row].test_accuracy);
 }
 

@@ -103,8 +103,8 @@ class Run {
   int epoch() const { return epoch_; }  // the epoch in progress, from 1
   std::string label() const;    // "epoch 3/5", for the progress bar
   void end_epoch(const Stats& train, const Stats& test);
-  // Leaves the model with the best epoch's weights when early stopping is on, and prints the
-  // contract's final line for that epoch (the last one otherwise).
+  // Leaves the model with the best epoch's weights when early stopping is on, draws the final
+  // --plot, and prints the contract's final line for that epoch (the last one otherwise).
   void finish();
 
  private:
@@ -118,7 +118,7 @@ class Run {
   descent::optim::TrainingState state_;
   int epoch_ = 0;
   double epoch_lr_ = 0;
-  std::chrono::steady_clock::time_point epoch_start_;
+  std::chrono::steady_clock::time_point epoch_start_, last_plot_;
 };
 
 }  // namespace examples

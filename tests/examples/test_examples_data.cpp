@@ -64,8 +64,11 @@ TEST_CASE("mnist_mlp on its default data, Fashion-MNIST, when Debian's package i
   REQUIRE(accuracy_of("mnist_mlp", "--limit-train 3000 --epochs 1 --threads 2") >= 0.7);
 }
 
-TEST_CASE("cifar_cnn on 1000 CIFAR-10 images from the image folders for one epoch beats chance clearly") {
-  REQUIRE(accuracy_of("cifar_cnn", "--data " + kCifar + " --limit-train 1000 --epochs 1 --threads 2") >= 0.2);
+TEST_CASE("cifar_cnn on 2000 CIFAR-10 images from the image folders for one epoch beats chance clearly") {
+  // Adam on small batches: the default (SGD with Nesterov momentum under a one-cycle schedule)
+  // needs more than 16 steps to get going.
+  const std::string args = " --limit-train 2000 --epochs 1 --batch-size 32 --optimizer adam --threads 2";
+  REQUIRE(accuracy_of("cifar_cnn", "--data " + kCifar + args) >= 0.22);
 }
 
 TEST_CASE("mnist_cnn LeNet-5: identical metrics with the same seed, and exact resumption from FILE.epoch2") {
