@@ -176,7 +176,7 @@ void Run::end_epoch(const Stats& train, const Stats& test) {
   // The picture is redrawn while training so that it can be watched, but at most every 10 s:
   // drawing takes a few tens of milliseconds, as long as a whole epoch of iris_hinge.
   const auto now = std::chrono::steady_clock::now();
-  if (!flags_.plot.empty() && now - last_plot_ > std::chrono::seconds(10)) {
+  if (!flags_.plot.empty() && (!last_plot_ || now - *last_plot_ > std::chrono::seconds(10))) {
     plot_metrics(log_, flags_.plot, program_);
     last_plot_ = now;
   }

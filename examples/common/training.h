@@ -118,7 +118,8 @@ class Run {
   descent::optim::TrainingState state_;
   int epoch_ = 0;
   double epoch_lr_ = 0;
-  std::chrono::steady_clock::time_point epoch_start_, last_plot_;
+  std::chrono::steady_clock::time_point epoch_start_;
+  std::optional<std::chrono::steady_clock::time_point> last_plot_;
 };
 
 }  // namespace examples
