@@ -130,21 +130,25 @@ TEST_CASE("iris_hinge resumed from FILE.epoch3 repeats the uninterrupted run's l
 }
 
 TEST_CASE("with early stopping the final line reports the best epoch, whose weights are kept") {
-  // A large constant lr makes the test loss wander, so the best epoch is rarely the last.
+  // A large constant lr makes the test loss wander, so the best epoch is not the last.
   const std::string csv = scratch("early.csv");
   Outcome o = run_example("iris_hinge", "--epochs 30 --optimizer sgd --lr 2 --early-stopping 5 --metrics " + csv);
   REQUIRE(o.status == 0);
   double loss, accuracy;
   REQUIRE(test::final_line(o, loss, accuracy));
-  double best = INFINITY;
+  std::vector<double> test_losses;
   auto rows = test::Outcome::lines(test::slurp(csv));
   for (size_t i = 1; i < rows.size(); ++i) {
     std::stringstream row(rows[i]);
     std::string cell;
     for (int k = 0; k < 4; ++k) std::getline(row, cell, ',');
-    best = std::min(best, std::stod(cell));
+    test_losses.push_back(std::stod(cell));
   }
+  const double best = *std::min_element(test_losses.begin(), test_losses.end());
   INFO(o.out);
+  REQUIRE(o.out.find("early stopping:") != std::string::npos);
+  REQUIRE(test_losses.size() < 30);      // it stopped early
+  REQUIRE(test_losses.back() > best);    // so the last epoch is not the one to report
   REQUIRE(loss == Approx(best).epsilon(1e-5));
 }
 
