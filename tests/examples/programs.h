@@ -32,14 +32,19 @@ struct Outcome {
   }
 };
 
-// A temporary folder of this test process, created on first use.
+// A temporary folder of this test process, created on first use and removed at exit.
 inline std::filesystem::path scratch() {
-  static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() / ("descent_examples_" + std::to_string(getpid()));
-    std::filesystem::create_directories(d);
-    return d;
-  }();
-  return dir;
+  struct Folder {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("descent_examples_" + std::to_string(getpid()));
+    Folder() { std::filesystem::create_directories(path); }
+    ~Folder() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  };
+  static const Folder folder;
+  return folder.path;
 }
 inline std::string scratch(const std::string& name) { return (scratch() / name).string(); }
 
