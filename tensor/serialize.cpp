@@ -21,7 +21,7 @@ namespace descent::serialize {
 namespace {
 
 constexpr char kMagic[8] = {'D', 'E', 'S', 'C', 'E', 'N', 'T', 1};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 enum Kind : uint8_t { kTensor = 0, kDouble = 1, kInt = 2, kString = 3 };
 
 uint8_t dtype_code(Dtype d) { return d == kFloat32 ? 0 : d == kFloat64 ? 1 : d == kInt64 ? 2 : 3; }
@@ -42,7 +42,7 @@ struct Reader {
   size_t at = 0;
   void need(size_t n, const char* what) const {
     if (bytes.size() - at < n)
-      throw std::runtime_error("checkpoint " + path + ": truncated file (ends inside " + what + ")");
+      throw std::runtime_error("checkpoint " + path + ": truncated file (it ends inside " + what + ")");
   }
   template <class T> T get(const char* what) {
     need(sizeof(T), what);
@@ -77,6 +77,7 @@ void OutputArchive::save_to(const std::string& path) const {
   w.put(kVersion);
   w.put(uint32_t(entries_.size()));
   for (const auto& [name, value] : entries_) {
+    const size_t entry_start = w.bytes.size();
     w.put_string(name);
     if (const Tensor* t = std::get_if<Tensor>(&value)) {
       w.put(uint8_t(kTensor));
@@ -94,8 +95,10 @@ void OutputArchive::save_to(const std::string& path) const {
       w.put(uint8_t(kString));
       w.put_string(std::get<std::string>(value));
     }
+    // Each entry carries its own checksum, so a damaged file names the damaged entry.
+    w.put(uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(w.bytes.data() + entry_start),
+                         uInt(w.bytes.size() - entry_start))));
   }
-  w.put(uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(w.bytes.data()), uInt(w.bytes.size()))));
 
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -125,52 +128,57 @@ void OutputArchive::save_to(const std::string& path) const {
 void InputArchive::load_from(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open the file (does it exist?)");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < sizeof kMagic + 12) fail(path, "truncated or not a descent checkpoint (" + std::to_string(bytes.size()) + " bytes)");
-  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) fail(path, "not a descent checkpoint (bad magic number)");
-  uint32_t stored_crc;
-  std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
-  const uint32_t crc = uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size() - 4)));
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    fail(path, "not a descent checkpoint (bad magic number)");
   Reader r{bytes, path, sizeof kMagic};
   const uint32_t version = r.get<uint32_t>("the header");
-  if (version != kVersion) fail(path, "format version " + std::to_string(version) + " is not supported (expected " + std::to_string(kVersion) + ")");
-  if (crc != stored_crc) fail(path, "checksum mismatch: the file is corrupt or truncated");
-  const std::string body = bytes.substr(0, bytes.size() - 4);
-  Reader b{body, path, r.at};
-  const uint32_t count = b.get<uint32_t>("the header");
+  if (version != kVersion)
+    fail(path, "format version " + std::to_string(version) + " is not supported (expected " + std::to_string(kVersion) + ")");
+  const uint32_t count = r.get<uint32_t>("the header");
   std::map<std::string, Value> entries;
   for (uint32_t e = 0; e < count; ++e) {
-    std::string name = b.get_string("an entry name");
-    uint8_t kind = b.get<uint8_t>(name.c_str());
+    const size_t entry_start = r.at;
+    const std::string where = "entry " + std::to_string(e);
+    std::string name = r.get_string((where + "'s name").c_str());
+    const std::string what = "'" + name + "'";
+    const uint8_t kind = r.get<uint8_t>(what.c_str());
+    Value value;
     if (kind == kTensor) {
-      uint8_t code = b.get<uint8_t>(name.c_str());
-      if (code > 3) fail(path, "tensor '" + name + "' has an unknown dtype code " + std::to_string(code));
+      const uint8_t code = r.get<uint8_t>(what.c_str());
+      const uint32_t ndim = r.get<uint32_t>(what.c_str());
+      if (code > 3 || ndim > Dims::kMaxDims)
+        fail(path, "tensor " + what + " is corrupt (dtype code " + std::to_string(code) + ", " + std::to_string(ndim) + " dims)");
       const Dtype dtype = code == 0 ? kFloat32 : code == 1 ? kFloat64 : code == 2 ? kInt64 : kBool;
-      uint32_t ndim = b.get<uint32_t>(name.c_str());
-      if (ndim > Dims::kMaxDims) fail(path, "tensor '" + name + "' has " + std::to_string(ndim) + " dims");
       Shape shape;
+      uint64_t numel = 1;
       for (uint32_t d = 0; d < ndim; ++d) {
-        int64_t s = b.get<int64_t>(name.c_str());
-        if (s < 0) fail(path, "tensor '" + name + "' has a negative size");
-        shape.push_back(s);
+        const int64_t size = r.get<int64_t>(what.c_str());
+        if (size < 0 || (size > 0 && numel > (uint64_t(1) << 40) / uint64_t(size)))
+          fail(path, "tensor " + what + " is corrupt (size " + std::to_string(size) + ")");
+        shape.push_back(size);
+        numel *= uint64_t(size);
       }
+      const size_t nbytes = size_t(numel) * element_size(dtype);
+      r.need(nbytes, what.c_str());
       Tensor t = empty(shape, dtype);
-      const size_t nbytes = size_t(t.numel()) * t.element_size();
-      b.need(nbytes, name.c_str());
-      std::memcpy(t.raw_data(), body.data() + b.at, nbytes);
-      b.at += nbytes;
-      entries[name] = t;
+      std::memcpy(t.raw_data(), bytes.data() + r.at, nbytes);
+      r.at += nbytes;
+      value = t;
     } else if (kind == kDouble) {
-      entries[name] = b.get<double>(name.c_str());
+      value = r.get<double>(what.c_str());
     } else if (kind == kInt) {
-      entries[name] = b.get<int64_t>(name.c_str());
+      value = r.get<int64_t>(what.c_str());
     } else if (kind == kString) {
-      entries[name] = b.get_string(name.c_str());
+      value = r.get_string(what.c_str());
     } else {
-      fail(path, "entry '" + name + "' has an unknown kind " + std::to_string(kind));
+      fail(path, "entry " + what + " is corrupt (unknown kind " + std::to_string(kind) + ")");
     }
+    const uint32_t crc = uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data() + entry_start), uInt(r.at - entry_start)));
+    if (r.get<uint32_t>(what.c_str()) != crc) fail(path, "entry " + what + " is corrupt (checksum mismatch)");
+    entries[name] = std::move(value);
   }
-  if (b.at != body.size()) fail(path, "unexpected bytes after the last entry");
+  if (r.at != bytes.size()) fail(path, "unexpected bytes after the last entry (corrupt header?)");
   path_ = path;
   entries_ = std::move(entries);
 }

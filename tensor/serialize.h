@@ -1,9 +1,9 @@
 #pragma once
 // Checkpoint files: named tensors and scalars in one binary file. Modules, optimizers,
 // schedulers and training states write themselves into an OutputArchive and read back from an
-// InputArchive (nn/serialize.h has descent::save / descent::load on top of this).
+// InputArchive; descent::save / descent::load (at the end of this file) put the two together.
 //
-// Format (version 1, little-endian):
+// Format (version 2, little-endian):
 //   8 bytes   magic "DESCENT\x01"
 //   uint32    format version
 //   uint32    number of entries
@@ -12,10 +12,10 @@
 //                           int64 sizes[ndim], the elements row-major
 //               float64 (1), int64 (2): 8 bytes
 //               string (3): uint32 length, bytes
-//   uint32    CRC-32 (zlib's) of every byte before it
+//             then uint32 CRC-32 (zlib's) of the entry's bytes, so damage is traced to an entry
 // Saving writes `path.tmp`, flushes it to disk and renames it over `path`, so a crash mid-save
-// leaves the previous checkpoint intact. Loading checks magic, version, sizes and the CRC
-// before anything is handed out.
+// leaves the previous checkpoint intact. Loading reads and checks every entry (sizes, checksum)
+// before anything is handed out, and names the entry that is truncated or damaged.
 #include <cstdint>
 #include <map>
 #include <memory>
