@@ -7,7 +7,10 @@
 #include <cblas.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <new>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -19,6 +22,17 @@
 
 using namespace descent;
 using Clock = std::chrono::steady_clock;
+
+// Every C++ heap allocation of the process (the library's included) is counted, to check that a
+// warm training step asks the system allocator for nothing.
+static std::atomic<int64_t> g_heap_allocations{0};
+void* operator new(size_t n) {
+  ++g_heap_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -192,13 +206,16 @@ int main(int argc, char** argv) {
   const int warmup = std::max(3, steps / 10);
   for (int i = 0; i < warmup; ++i) step();
   const int64_t allocs_before = allocator_stats().system_allocations;
+  const int64_t heap_before = g_heap_allocations.load();
   auto t0 = Clock::now();
   for (int i = 0; i < steps; ++i) step();
   const double per_step = seconds_since(t0) / steps;
   const int64_t allocs = allocator_stats().system_allocations - allocs_before;
+  const int64_t heap = g_heap_allocations.load() - heap_before;
   std::printf("{\"case\": \"%s\", \"threads\": %d, \"steps\": %d, \"seconds_per_step\": %.9g, "
-              "\"samples_per_second\": %.6g, \"peak_rss_mb\": %.1f, \"buffer_allocations_per_step\": %.3g",
-              name.c_str(), threads, steps, per_step, c.batch / per_step, peak_rss_mb(), double(allocs) / steps);
+              "\"samples_per_second\": %.6g, \"peak_rss_mb\": %.1f, \"buffer_allocations_per_step\": %.3g, "
+              "\"heap_allocations_per_step\": %.3g",
+              name.c_str(), threads, steps, per_step, c.batch / per_step, peak_rss_mb(), double(allocs) / steps, double(heap) / steps);
   if (name == "linear_gemm") std::printf(", \"raw_sgemm_seconds_per_step\": %.9g", raw_gemm_seconds(steps));
   std::printf("}\n");
   return 0;
