@@ -9,6 +9,8 @@
 #include "tensor/kernels/conv.h"
 
 #include <algorithm>
+#include <cstring>
+#include <optional>
 #include <vector>
 
 #include "tensor/factory.h"
@@ -31,6 +33,8 @@ struct Geometry {
   static bool pointwise(const Conv2dParams& p) {
     return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0;
   }
+  // stride_w = 1: im2col rows are runs of consecutive input elements (the fast path below).
+  static bool unit_stride(const Conv2dParams& p) { return p.stride_w == 1; }
   int64_t images_per_task(int64_t flops_per_image) const {
     return std::max<int64_t>(1, kParallelFlops / std::max<int64_t>(flops_per_image, 1));
   }
@@ -111,17 +115,98 @@ void col2im_image(const T* cols, int64_t C, int64_t H, int64_t W, int64_t HO, in
       }
 }
 
+// The fast path for stride_w = 1 (every conv in the examples). Each image is first copied into
+// a zero-padded [C, Hp, Wp] buffer; then every piece of an im2col row is WO consecutive elements
+// of that buffer, with no clipping at the borders. The general loops above stay the reference
+// (and serve other strides and kernels::im2col/col2im); both give the same numbers.
+constexpr int64_t kBlock = 16;  // elements per fixed-size copy; buffers get this much slack
+
+// dst[0, n) = src[0, n) in whole blocks of kBlock, so up to kBlock − 1 elements past n are read
+// and written too. A fixed-size copy is a vector move or two; a copy of n elements is a loop
+// with a scalar tail, and on LeNet's 10- and 28-wide rows that tail was most of im2col's time.
+// Callers write pieces in increasing order, so what spills past one piece is overwritten by the
+// next, and give both buffers kBlock elements of slack at their end.
+template <class T> void copy_blocks(T* dst, const T* src, int64_t n) {
+  for (int64_t i = 0; i < n; i += kBlock) std::memcpy(dst + i, src + i, kBlock * sizeof(T));
+}
+
+template <class T> void add_run(T* __restrict dst, const T* __restrict src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+// A per-task [C, Hp, Wp] buffer (+ slack) whose border is zeroed once and stays zero: load()
+// only rewrites the interior.
+template <class T> struct PaddedImage {
+  int64_t C, H, W, pad_h, pad_w, Hp, Wp;
+  Tensor storage;
+  T* base;
+  PaddedImage(const Geometry& g, const Conv2dParams& p)
+      : C(g.C), H(g.H), W(g.W), pad_h(p.pad_h), pad_w(p.pad_w), Hp(g.H + 2 * p.pad_h), Wp(g.W + 2 * p.pad_w),
+        storage(zeros({C * Hp * Wp + kBlock}, dtype_of<T>())), base(storage.data_ptr<T>()) {}
+  T* data() const { return base; }
+  void load(const T* x) const {
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t h = 0; h < H; ++h)
+        std::copy(x + (c * H + h) * W, x + (c * H + h + 1) * W, data() + (c * Hp + h + pad_h) * Wp + pad_w);
+  }
+  // x = the interior (the adjoint of load, for a gradient accumulated in the buffer)
+  void store(T* x) const {
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t h = 0; h < H; ++h) {
+        const T* row = data() + (c * Hp + h + pad_h) * Wp + pad_w;
+        std::copy(row, row + W, x + (c * H + h) * W);
+      }
+  }
+};
+
+// im2col_image from a padded image; cols needs kBlock elements of slack.
+template <class T>
+void im2col_padded(const PaddedImage<T>& xp, int64_t HO, int64_t WO, const Conv2dParams& p, T* cols) {
+  for (int64_t c = 0; c < xp.C; ++c)
+    for (int64_t ki = 0; ki < p.kernel_h; ++ki)
+      for (int64_t kj = 0; kj < p.kernel_w; ++kj) {
+        T* row = cols + ((c * p.kernel_h + ki) * p.kernel_w + kj) * HO * WO;
+        const T* src = xp.data() + (c * xp.Hp + ki * p.dilation_h) * xp.Wp + kj * p.dilation_w;
+        for (int64_t oh = 0; oh < HO; ++oh) copy_blocks(row + oh * WO, src + oh * p.stride_h * xp.Wp, WO);
+      }
+}
+
+// col2im_image into a padded image (zeroed by the caller): the same additions in the same order.
+template <class T>
+void col2im_padded(const T* cols, int64_t HO, int64_t WO, const Conv2dParams& p, const PaddedImage<T>& xp) {
+  for (int64_t c = 0; c < xp.C; ++c)
+    for (int64_t ki = 0; ki < p.kernel_h; ++ki)
+      for (int64_t kj = 0; kj < p.kernel_w; ++kj) {
+        const T* row = cols + ((c * p.kernel_h + ki) * p.kernel_w + kj) * HO * WO;
+        T* dst = xp.data() + (c * xp.Hp + ki * p.dilation_h) * xp.Wp + kj * p.dilation_w;
+        for (int64_t oh = 0; oh < HO; ++oh) add_run(dst + oh * p.stride_h * xp.Wp, row + oh * WO, WO);
+      }
+}
+
+// One image's im2col matrix, by whichever path fits; `padded` is null off the fast path.
+template <class T>
+void image_cols(const T* x_n, const Geometry& g, const Conv2dParams& p, const PaddedImage<T>* padded, T* cols) {
+  if (padded) {
+    padded->load(x_n);
+    im2col_padded(*padded, g.HO, g.WO, p, cols);
+  } else {
+    im2col_image(x_n, g.C, g.H, g.W, g.HO, g.WO, p, cols);
+  }
+}
+
 // out_n = weight · cols_n (+ bias, written first so that one GEMM with beta = 1 adds onto it).
 template <class T>
 void forward(const T* x, const T* w, const T* b, T* out, const Geometry& g, const Conv2dParams& p) {
-  const bool direct = Geometry::pointwise(p);
+  const bool direct = Geometry::pointwise(p), fast = !direct && Geometry::unit_stride(p);
   parallel_for(0, g.N, g.images_per_task(g.O * g.K * g.L), [&](int64_t n0, int64_t n1) {
-    Tensor buffer = direct ? Tensor() : empty({g.K, g.L}, dtype_of<T>());
+    Tensor buffer = direct ? Tensor() : empty({g.K * g.L + kBlock}, dtype_of<T>());
+    std::optional<PaddedImage<T>> padded;
+    if (fast) padded.emplace(g, p);
     for (int64_t n = n0; n < n1; ++n) {
       const T* x_n = x + n * g.C * g.H * g.W;
       const T* cols = x_n;
       if (!direct) {
-        im2col_image(x_n, g.C, g.H, g.W, g.HO, g.WO, p, buffer.data_ptr<T>());
+        image_cols(x_n, g, p, padded ? &*padded : nullptr, buffer.data_ptr<T>());
         cols = buffer.data_ptr<T>();
       }
       T* out_n = out + n * g.O * g.L;
@@ -135,13 +220,16 @@ void forward(const T* x, const T* w, const T* b, T* out, const Geometry& g, cons
 // grad_x_n = col2im(weightᵀ · g_n)   grad_w = Σ_n g_n · cols_nᵀ   grad_b = Σ_n Σ_pixels g_n
 template <class T>
 void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Geometry& g, const Conv2dParams& p) {
-  const bool direct = Geometry::pointwise(p);
+  const bool direct = Geometry::pointwise(p), fast = !direct && Geometry::unit_stride(p);
   const int64_t groups = (g.N + kImagesPerPartial - 1) / kImagesPerPartial;
   Tensor partial_w = gw ? empty({groups, g.O, g.K}, dtype_of<T>()) : Tensor();
   std::vector<double> partial_b(gb ? size_t(groups * g.O) : 0, 0.0);
   parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
-    Tensor buffer = direct ? Tensor() : empty({g.K, g.L}, dtype_of<T>());
+    Tensor buffer = direct ? Tensor() : empty({g.K * g.L + kBlock}, dtype_of<T>());
     T* buf = direct ? nullptr : buffer.data_ptr<T>();
+    std::optional<PaddedImage<T>> padded, padded_grad;  // the image, and its gradient being summed
+    if (fast) padded.emplace(g, p);
+    if (fast && gx) padded_grad.emplace(g, p);
     for (int64_t group = g0; group < g1; ++group) {
       const int64_t first = group * kImagesPerPartial, last = std::min(g.N, first + kImagesPerPartial);
       for (int64_t n = first; n < last; ++n) {
@@ -150,7 +238,7 @@ void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Ge
         if (gw) {
           const T* cols = x_n;
           if (!direct) {
-            im2col_image(x_n, g.C, g.H, g.W, g.HO, g.WO, p, buf);
+            image_cols(x_n, g, p, padded ? &*padded : nullptr, buf);
             cols = buf;
           }
           // [O, L] · [L, K]: cols is [K, L], read transposed
@@ -167,8 +255,15 @@ void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Ge
             gemm_serial(true, false, g.K, g.L, g.O, T(1), w, g.K, g_n, g.L, T(0), gx_n, g.L);
           } else {
             gemm_serial(true, false, g.K, g.L, g.O, T(1), w, g.K, g_n, g.L, T(0), buf, g.L);
-            std::fill(gx_n, gx_n + g.C * g.H * g.W, T(0));
-            col2im_image(buf, g.C, g.H, g.W, g.HO, g.WO, p, gx_n);
+            if (padded_grad) {
+              T* gp = padded_grad->data();
+              std::fill(gp, gp + g.C * padded_grad->Hp * padded_grad->Wp, T(0));
+              col2im_padded(buf, g.HO, g.WO, p, *padded_grad);
+              padded_grad->store(gx_n);
+            } else {
+              std::fill(gx_n, gx_n + g.C * g.H * g.W, T(0));
+              col2im_image(buf, g.C, g.H, g.W, g.HO, g.WO, p, gx_n);
+            }
           }
         }
       }

@@ -17,6 +17,8 @@ const std::vector<ConvCase> kConvCases = {
     {{2, 4, 7, 7}, {3, 4, 1, 1}, {1}, {0}, {1}},         // 1×1: no im2col
     {{2, 4, 7, 7}, {3, 4, 1, 1}, {2, 1}, {1, 0}, {1}},   // 1×1 with stride and padding: im2col
     {{9, 1, 12, 11}, {6, 1, 5, 4}, {1, 3}, {2, 1}, {1, 2}},
+    {{5, 1, 12, 12}, {6, 1, 5, 5}, {1}, {2}, {1}},        // LeNet's first layer, shrunk
+    {{3, 2, 9, 10}, {4, 2, 3, 3}, {2, 1}, {1, 2}, {2}},   // unit column stride with dilation
 };
 kernels::Conv2dParams params_of(const ConvCase& c) {
   auto second = [](const Shape& s) { return s.size() == 2 ? s[1] : s[0]; };
