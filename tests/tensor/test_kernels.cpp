@@ -109,6 +109,46 @@ TEST_CASE("matmul passes transposed views to BLAS and matches the triple loop") 
     REQUIRE(test::relative_error(batched.select(0, i), kernels::matmul_naive(x.select(0, i).contiguous(), y)) < 1e-6);
 }
 
+TEST_CASE("large float32 GEMMs match the triple loop for every transpose, alpha and beta") {
+  // Sizes past every block edge of the blocked kernel (12-row and 32-column tiles, 96 rows,
+  // 256-deep and 1024-wide slices) and big enough to take it where it is compiled in.
+  struct Case { int64_t m, n, k; };
+  for (Case c : {Case{37, 70, 300}, Case{150, 45, 600}, Case{13, 1100, 40}}) {
+    std::vector<float> a(size_t(c.m * c.k)), b(size_t(c.k * c.n)), c0(size_t(c.m * c.n));
+    for (size_t i = 0; i < a.size(); ++i) a[i] = float(std::sin(0.37 * double(i)));
+    for (size_t i = 0; i < b.size(); ++i) b[i] = float(std::cos(0.11 * double(i)));
+    for (size_t i = 0; i < c0.size(); ++i) c0[i] = float(std::sin(0.05 * double(i)));
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (float beta : {0.0f, 0.5f}) {
+          const float alpha = 1.5f;
+          const int64_t lda = ta ? c.m : c.k, ldb = tb ? c.k : c.n;
+          std::vector<float> got[2];
+          for (int threads : {1, 2}) {
+            set_num_threads(threads);
+            got[threads - 1] = c0;
+            kernels::gemm(ta, tb, c.m, c.n, c.k, alpha, a.data(), lda, b.data(), ldb, beta, got[threads - 1].data(), c.n);
+          }
+          double worst = 0;
+          for (int64_t i = 0; i < c.m; ++i)
+            for (int64_t j = 0; j < c.n; ++j) {
+              double s = 0;
+              for (int64_t l = 0; l < c.k; ++l)
+                s += double(ta ? a[size_t(l * lda + i)] : a[size_t(i * lda + l)]) *
+                     double(tb ? b[size_t(j * ldb + l)] : b[size_t(l * ldb + j)]);
+              const double want = alpha * s + beta * double(c0[size_t(i * c.n + j)]);
+              worst = std::max(worst, std::abs(double(got[0][size_t(i * c.n + j)]) - want));
+            }
+          INFO("m " << c.m << " n " << c.n << " k " << c.k << " ta " << ta << " tb " << tb << " beta " << beta);
+          REQUIRE(worst < 1e-4 * std::sqrt(double(c.k)));
+#if defined(__AVX512F__)
+          REQUIRE(got[0] == got[1]);  // the blocked kernel sums each element the same way on any split
+#endif
+        }
+  }
+  set_num_threads(2);
+}
+
 TEST_CASE("in-place ops change the tensor, bump its version and respect views") {
   Tensor a = zeros({2, 3});
   uint32_t v0 = a.version();
