@@ -24,33 +24,39 @@ constexpr int64_t kParallelFlops = 1 << 21;
 // OpenBLAS chooses its kernels when it is loaded, and not always the widest the CPU has: with
 // OPENBLAS_CORETYPE=Haswell (the development machine's setting) it runs AVX2 kernels at 105-125
 // GFLOP/s per core, where AVX-512 FMAs give twice that. When descent is compiled for AVX-512
-// (-march=native on such a CPU), float32 products of at least kBlockedMinWork multiply-adds run
-// the loops below instead: BLIS's structure, 170-230 GFLOP/s per core on the MLP's and the small
-// CNN's shapes. Smaller products (packing would dominate), float64 and other builds use OpenBLAS.
+// (-march=native on such a CPU), float32 products of at least kBlockedMinWork multiply-adds and
+// at least kBlockedMinSide rows and columns run the loops below instead: BLIS's structure,
+// 170-235 GFLOP/s per core on the MLP's and the small CNN's shapes. Smaller or thinner products
+// (packing or half-empty tiles would dominate), float64 and other builds use OpenBLAS.
 //
 // The structure: for each kKC-deep slice of k, B's columns are packed into kNR-wide panels
 // ([kc][kNR], zero-padded) and A's rows into kMR-tall panels (row i of a panel at i·kKC); then
 // each pair of panels gives one kMR×kNR tile of C, summed in registers. Every element of C is a
 // sum over k in increasing order, slice by slice, whatever the tile or the thread that computes
 // it: results do not depend on how C is cut among threads.
-constexpr int64_t kBlockedMinWork = int64_t(1) << 18;
-constexpr int64_t kMR = 12, kNR = 32;                  // register tile: 12 rows × 2 vectors of 16
-constexpr int64_t kKC = 256, kMC = 8 * kMR, kNC = 1024;  // a B panel stays in L1, an A block in L2
-using Vec = float __attribute__((vector_size(64)));    // one AVX-512 register (GCC/Clang vectors)
+constexpr int64_t kBlockedMinWork = int64_t(1) << 16, kBlockedMinSide = 16;
+constexpr int64_t kMR = 8, kNR = 32;                      // register tile: 8 rows × 2 vectors of 16
+constexpr int64_t kKC = 256, kMC = 16 * kMR, kNC = 1024;  // a B panel stays in L1, an A block in L2
+using Vec = float __attribute__((vector_size(64)));       // one AVX-512 register (GCC/Clang vectors)
 constexpr int kLanes = 16, kVecs = kNR / kLanes;
 
+// x in every lane: x − 0 is exactly x, so this compiles to one broadcast (x + 0 would not fold,
+// since −0 + 0 is +0).
+inline Vec broadcast(float x) { return x - Vec{}; }
+
 // out[i][j] = Σ_k a[i·kKC + k] · b[k·kNR + j]. Written with vector types (the accumulators as a
-// fixed array, each broadcast a[..] times a row of b) so that the 24 accumulators are registers:
-// plain loops compile to the same thing or, depending on small changes, to a loop through memory.
+// fixed array, a broadcast of a[..] times a row of b) so that the 16 accumulators stay in
+// registers; plain loops compile to that or, after small changes, to a loop through memory. A
+// taller tile (12 rows) runs out of registers and spills.
 void gemm_tile(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict out) {
   Vec acc[kMR][kVecs] = {};
   for (int64_t k = 0; k < kc; ++k) {
     Vec bk[kVecs];
 #pragma GCC unroll 4
     for (int v = 0; v < kVecs; ++v) std::memcpy(&bk[v], b + k * kNR + v * kLanes, sizeof(Vec));
-#pragma GCC unroll 16
+#pragma GCC unroll 8
     for (int i = 0; i < kMR; ++i) {
-      const Vec ai = Vec{} + a[i * kKC + k];  // broadcast
+      const Vec ai = broadcast(a[i * kKC + k]);
 #pragma GCC unroll 4
       for (int v = 0; v < kVecs; ++v) acc[i][v] += ai * bk[v];
     }
@@ -146,7 +152,8 @@ void blocked_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
 void blas(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
           int64_t ldb, float beta, float* c, int64_t ldc) {
 #if defined(__AVX512F__)
-  if (m * n * k >= kBlockedMinWork) return blocked_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (m * n * k >= kBlockedMinWork && std::min(m, n) >= kBlockedMinSide)
+    return blocked_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
               alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
