@@ -1,7 +1,10 @@
 // conv2d as im2col + GEMM. Threads split the batch: each task takes whole images and runs its
 // own single-threaded GEMMs (kernels::gemm_serial) on them (MEASURED.md: two threads with
-// single-threaded OpenBLAS on half the batch each beat OpenBLAS's own threading on these shapes). One im2col buffer of K·L elements per
-// task is reused for every image of the task, so it stays in cache between the copy and the GEMM.
+// single-threaded OpenBLAS on half the batch each beat OpenBLAS's own threading on these shapes).
+// One im2col buffer of K·L elements per task is reused for every image of the task, so it stays
+// in cache between the copy and the GEMM. Layers with few input channels (K ≤ 32, stride 1: a
+// network's first layer) skip im2col for the forward and the weight gradient and run the direct
+// kernels of conv_direct.cpp on each image instead.
 //
 // The weight gradient is a sum over images. To make it independent of the thread count, images
 // are taken in fixed groups of kImagesPerPartial: each group accumulates its own partial sum
@@ -11,9 +14,11 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/factory.h"
+#include "tensor/kernels/conv_direct.h"
 #include "tensor/kernels/elementwise.h"
 #include "tensor/kernels/matmul.h"
 #include "tensor/parallel.h"
@@ -140,9 +145,9 @@ template <class T> struct PaddedImage {
   int64_t C, H, W, pad_h, pad_w, Hp, Wp;
   Tensor storage;
   T* base;
-  PaddedImage(const Geometry& g, const Conv2dParams& p)
+  PaddedImage(const Geometry& g, const Conv2dParams& p, int64_t slack = kBlock)
       : C(g.C), H(g.H), W(g.W), pad_h(p.pad_h), pad_w(p.pad_w), Hp(g.H + 2 * p.pad_h), Wp(g.W + 2 * p.pad_w),
-        storage(zeros({C * Hp * Wp + kBlock}, dtype_of<T>())), base(storage.data_ptr<T>()) {}
+        storage(zeros({C * Hp * Wp + slack}, dtype_of<T>())), base(storage.data_ptr<T>()) {}
   T* data() const { return base; }
   void load(const T* x) const {
     for (int64_t c = 0; c < C; ++c)
@@ -194,18 +199,41 @@ void image_cols(const T* x_n, const Geometry& g, const Conv2dParams& p, const Pa
   }
 }
 
+// A layer with few input channels (direct_conv::suits): per image, the padded copy, the direct
+// kernel into a flat output, and the crop. Weights and bias are padded to whole tiles once.
+void forward_direct(const float* x, const float* w, const float* b, float* out, const Geometry& g,
+                    const Conv2dParams& p) {
+  const direct_conv::Plan plan(g.C, g.H, g.W, g.O, p);
+  Tensor w_tiles = zeros({plan.O_tiles * plan.taps}), b_tiles = zeros({plan.O_tiles});
+  std::copy(w, w + g.O * g.K, w_tiles.data_ptr<float>());
+  if (b) std::copy(b, b + g.O, b_tiles.data_ptr<float>());
+  parallel_for(0, g.N, g.images_per_task(g.O * g.K * g.L), [&](int64_t n0, int64_t n1) {
+    const PaddedImage<float> padded(g, p, plan.slack);
+    Tensor out_flat = empty({plan.O_tiles * plan.Q_tiles});
+    for (int64_t n = n0; n < n1; ++n) {
+      padded.load(x + n * g.C * g.H * g.W);
+      direct_conv::forward(plan, padded.data(), w_tiles.data_ptr<float>(), b_tiles.data_ptr<float>(),
+                           out_flat.data_ptr<float>());
+      direct_conv::crop(plan, out_flat.data_ptr<float>(), out + n * g.O * g.L);
+    }
+  });
+}
+
 // out_n = weight · cols_n (+ bias, written first so that one GEMM with beta = 1 adds onto it).
 template <class T>
 void forward(const T* x, const T* w, const T* b, T* out, const Geometry& g, const Conv2dParams& p) {
-  const bool direct = Geometry::pointwise(p), fast = !direct && Geometry::unit_stride(p);
+  if constexpr (std::is_same_v<T, float>) {
+    if (direct_conv::suits(g.C, p)) return forward_direct(x, w, b, out, g, p);
+  }
+  const bool pointwise = Geometry::pointwise(p), fast = !pointwise && Geometry::unit_stride(p);
   parallel_for(0, g.N, g.images_per_task(g.O * g.K * g.L), [&](int64_t n0, int64_t n1) {
-    Tensor buffer = direct ? Tensor() : empty({g.K * g.L + kBlock}, dtype_of<T>());
+    Tensor buffer = pointwise ? Tensor() : empty({g.K * g.L + kBlock}, dtype_of<T>());
     std::optional<PaddedImage<T>> padded;
     if (fast) padded.emplace(g, p);
     for (int64_t n = n0; n < n1; ++n) {
       const T* x_n = x + n * g.C * g.H * g.W;
       const T* cols = x_n;
-      if (!direct) {
+      if (!pointwise) {
         image_cols(x_n, g, p, padded ? &*padded : nullptr, buffer.data_ptr<T>());
         cols = buffer.data_ptr<T>();
       }
@@ -220,30 +248,43 @@ void forward(const T* x, const T* w, const T* b, T* out, const Geometry& g, cons
 // grad_x_n = col2im(weightᵀ · g_n)   grad_w = Σ_n g_n · cols_nᵀ   grad_b = Σ_n Σ_pixels g_n
 template <class T>
 void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Geometry& g, const Conv2dParams& p) {
-  const bool direct = Geometry::pointwise(p), fast = !direct && Geometry::unit_stride(p);
+  const bool pointwise = Geometry::pointwise(p), fast = !pointwise && Geometry::unit_stride(p);
+  // A few-channel layer's weight gradient takes the direct kernel (its input gradient does not).
+  const bool direct = std::is_same_v<T, float> && gw && direct_conv::suits(g.C, p);
+  std::optional<direct_conv::Plan> plan;
+  if (direct) plan.emplace(g.C, g.H, g.W, g.O, p);
   const int64_t groups = (g.N + kImagesPerPartial - 1) / kImagesPerPartial;
   Tensor partial_w = gw ? empty({groups, g.O, g.K}, dtype_of<T>()) : Tensor();
   std::vector<double> partial_b(gb ? size_t(groups * g.O) : 0, 0.0);
   parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
-    Tensor buffer = direct ? Tensor() : empty({g.K * g.L + kBlock}, dtype_of<T>());
-    T* buf = direct ? nullptr : buffer.data_ptr<T>();
+    const bool cols_needed = !pointwise && (gx || (gw && !direct));
+    Tensor buffer = cols_needed ? empty({g.K * g.L + kBlock}, dtype_of<T>()) : Tensor();
+    T* buf = cols_needed ? buffer.data_ptr<T>() : nullptr;
     std::optional<PaddedImage<T>> padded, padded_grad;  // the image, and its gradient being summed
-    if (fast) padded.emplace(g, p);
+    if (direct) padded.emplace(g, p, plan->slack);
+    else if (fast && gw) padded.emplace(g, p);
     if (fast && gx) padded_grad.emplace(g, p);
+    Tensor g_flat = direct ? zeros({plan->O_tiles * plan->Q_tiles}, dtype_of<T>()) : Tensor();
     for (int64_t group = g0; group < g1; ++group) {
       const int64_t first = group * kImagesPerPartial, last = std::min(g.N, first + kImagesPerPartial);
       for (int64_t n = first; n < last; ++n) {
         const T* x_n = x + n * g.C * g.H * g.W;
         const T* g_n = go + n * g.O * g.L;
-        if (gw) {
+        T* partial = gw ? partial_w.data_ptr<T>() + group * g.O * g.K : nullptr;
+        if (direct) {
+          if constexpr (std::is_same_v<T, float>) {
+            padded->load(x_n);
+            direct_conv::spread(*plan, g_n, g_flat.data_ptr<float>());
+            direct_conv::weight_grad(*plan, padded->data(), g_flat.data_ptr<float>(), partial, n != first);
+          }
+        } else if (gw) {
           const T* cols = x_n;
-          if (!direct) {
+          if (!pointwise) {
             image_cols(x_n, g, p, padded ? &*padded : nullptr, buf);
             cols = buf;
           }
           // [O, L] · [L, K]: cols is [K, L], read transposed
-          gemm_serial(false, true, g.O, g.K, g.L, T(1), g_n, g.L, cols, g.L, T(n == first ? 0 : 1),
-               partial_w.data_ptr<T>() + group * g.O * g.K, g.K);
+          gemm_serial(false, true, g.O, g.K, g.L, T(1), g_n, g.L, cols, g.L, T(n == first ? 0 : 1), partial, g.K);
         }
         if (gb) {
           double* pb = partial_b.data() + group * g.O;
@@ -251,7 +292,7 @@ void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Ge
         }
         if (gx) {
           T* gx_n = gx + n * g.C * g.H * g.W;
-          if (direct) {  // [K, O] · [O, L] straight into the image (K = C here)
+          if (pointwise) {  // [K, O] · [O, L] straight into the image (K = C here)
             gemm_serial(true, false, g.K, g.L, g.O, T(1), w, g.K, g_n, g.L, T(0), gx_n, g.L);
           } else {
             gemm_serial(true, false, g.K, g.L, g.O, T(1), w, g.K, g_n, g.L, T(0), buf, g.L);

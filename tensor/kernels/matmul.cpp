@@ -12,6 +12,7 @@
 #include "tensor/factory.h"
 #include "tensor/kernels/elementwise.h"
 #include "tensor/kernels/loop.h"
+#include "tensor/kernels/vec.h"
 
 namespace descent::kernels {
 namespace {
@@ -37,26 +38,19 @@ constexpr int64_t kParallelFlops = 1 << 21;
 constexpr int64_t kBlockedMinWork = int64_t(1) << 16, kBlockedMinSide = 16;
 constexpr int64_t kMR = 8, kNR = 32;                      // register tile: 8 rows × 2 vectors of 16
 constexpr int64_t kKC = 256, kMC = 16 * kMR, kNC = 1024;  // a B panel stays in L1, an A block in L2
-using Vec = float __attribute__((vector_size(64)));       // one AVX-512 register (GCC/Clang vectors)
-constexpr int kLanes = 16, kVecs = kNR / kLanes;
+constexpr int kVecs = kNR / kVecLanes;
 
-// x in every lane: x − 0 is exactly x, so this compiles to one broadcast (x + 0 would not fold,
-// since −0 + 0 is +0).
-inline Vec broadcast(float x) { return x - Vec{}; }
-
-// out[i][j] = Σ_k a[i·kKC + k] · b[k·kNR + j]. Written with vector types (the accumulators as a
-// fixed array, a broadcast of a[..] times a row of b) so that the 16 accumulators stay in
-// registers; plain loops compile to that or, after small changes, to a loop through memory. A
-// taller tile (12 rows) runs out of registers and spills.
+// out[i][j] = Σ_k a[i·kKC + k] · b[k·kNR + j], the 16 accumulators in registers (vec.h says
+// why vector types). A taller tile (12 rows) runs out of registers and spills.
 void gemm_tile(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict out) {
-  Vec acc[kMR][kVecs] = {};
+  VecF acc[kMR][kVecs] = {};
   for (int64_t k = 0; k < kc; ++k) {
-    Vec bk[kVecs];
+    VecF bk[kVecs];
 #pragma GCC unroll 4
-    for (int v = 0; v < kVecs; ++v) std::memcpy(&bk[v], b + k * kNR + v * kLanes, sizeof(Vec));
+    for (int v = 0; v < kVecs; ++v) bk[v] = load(b + k * kNR + v * kVecLanes);
 #pragma GCC unroll 8
     for (int i = 0; i < kMR; ++i) {
-      const Vec ai = broadcast(a[i * kKC + k]);
+      const VecF ai = broadcast(a[i * kKC + k]);
 #pragma GCC unroll 4
       for (int v = 0; v < kVecs; ++v) acc[i][v] += ai * bk[v];
     }

@@ -19,6 +19,8 @@ const std::vector<ConvCase> kConvCases = {
     {{9, 1, 12, 11}, {6, 1, 5, 4}, {1, 3}, {2, 1}, {1, 2}},
     {{5, 1, 12, 12}, {6, 1, 5, 5}, {1}, {2}, {1}},        // LeNet's first layer, shrunk
     {{3, 2, 9, 10}, {4, 2, 3, 3}, {2, 1}, {1, 2}, {2}},   // unit column stride with dilation
+    {{3, 3, 9, 10}, {10, 3, 3, 2}, {1}, {1, 0}, {2, 1}},  // few channels (direct kernels), dilated
+    {{2, 5, 6, 7}, {9, 5, 1, 1}, {1}, {0}, {1}},          // 1×1 with few channels
 };
 kernels::Conv2dParams params_of(const ConvCase& c) {
   auto second = [](const Shape& s) { return s.size() == 2 ? s[1] : s[0]; };
@@ -56,6 +58,23 @@ TEST_CASE("conv2d gives bitwise the same values and gradients on 1 and 2 threads
     }
     set_num_threads(2);
     for (size_t k = 0; k < 4; ++k) REQUIRE(runs[0][k] == runs[1][k]);
+  }
+}
+
+TEST_CASE("conv2d's float32 gradients match float64's on every path") {
+  // float32 takes the blocked GEMM and direct kernels where float64 takes OpenBLAS's dgemm
+  manual_seed(33);
+  for (const ConvCase& c : kConvCases) {
+    INFO("x " << Dims(c.x) << " w " << Dims(c.w));
+    Tensor x = randn(c.x, kFloat64), w = randn(c.w, kFloat64), b = randn({c.w[0]}, kFloat64);
+    std::vector<Tensor> grads[2];
+    for (Dtype dtype : {kFloat64, kFloat32}) {
+      Tensor xd = x.to(dtype).clone().requires_grad_(), wd = w.to(dtype).clone().requires_grad_();
+      Tensor bd = b.to(dtype).clone().requires_grad_();
+      Tensor y = conv2d(xd, wd, bd, c.stride, c.padding, c.dilation);
+      grads[dtype == kFloat32] = autograd::grad({y}, {xd, wd, bd}, {cos(y.detach())});
+    }
+    for (size_t i = 0; i < 3; ++i) REQUIRE(test::relative_error(grads[1][i], grads[0][i]) < 1e-5);
   }
 }
 
