@@ -45,17 +45,27 @@ struct Window {
 // The same rule as the general loop below (candidates in scan order; a larger value or a NaN
 // takes over), written with selects instead of branches: on real data a branch per candidate
 // is mispredicted about half the time. Rows are short (LeNet's have 14 and 5 outputs), too
-// short for a vectorized loop over the row to ever start, so each row goes in chunks copied
-// into padded local arrays: a loop of fixed length, which the compiler vectorizes whole.
+// short for a vectorized loop over the row to ever start, so each row goes in chunks of fixed
+// length, which the compiler vectorizes whole. A chunk reads 2·kChunk elements of each row,
+// past the row's end into the next one (those lanes are dropped); only where that would run
+// past the end of the input (`end`) are the rows first copied into padded local arrays.
 template <class T>
-void max_pool_2x2_row(const T* r, int64_t W, int64_t WO, int64_t first_index, T* out, int64_t* indices) {
+void max_pool_2x2_row(const T* r, int64_t W, int64_t WO, int64_t first_index, const T* end, T* out,
+                      int64_t* indices) {
   constexpr int64_t kChunk = 16;
   for (int64_t ow0 = 0; ow0 < WO; ow0 += kChunk) {
     const int64_t n = std::min(kChunk, WO - ow0);
-    T top[2 * kChunk] = {}, bottom[2 * kChunk] = {}, best[kChunk];
+    const T* top = r + 2 * ow0;
+    const T* bottom = top + W;
+    T top_copy[2 * kChunk] = {}, bottom_copy[2 * kChunk] = {};
+    if (bottom + 2 * kChunk > end) {
+      std::copy(top, top + 2 * n, top_copy);
+      std::copy(bottom, bottom + 2 * n, bottom_copy);
+      top = top_copy;
+      bottom = bottom_copy;
+    }
+    T best[kChunk];
     int64_t at[kChunk];
-    std::copy(r + 2 * ow0, r + 2 * (ow0 + n), top);
-    std::copy(r + W + 2 * ow0, r + W + 2 * (ow0 + n), bottom);
     for (int64_t k = 0; k < kChunk; ++k) {
       const T a = top[2 * k], b = top[2 * k + 1], c = bottom[2 * k], d = bottom[2 * k + 1];
       T m = a;
@@ -88,6 +98,7 @@ std::tuple<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p) {
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = in.data_ptr<T>();
+    const T* src_end = src + in.numel();
     T* dst = out.data_ptr<T>();
     int64_t* idx = indices.data_ptr<int64_t>();
     const bool pairs = p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 && p.stride_w == 2 && p.pad_h == 0 &&
@@ -99,7 +110,7 @@ std::tuple<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p) {
         int64_t* ip = idx + plane * pl.HO * pl.WO;
         if (pairs) {
           for (int64_t oh = 0; oh < pl.HO; ++oh)
-            max_pool_2x2_row(xp + 2 * oh * W, W, pl.WO, 2 * oh * W, op + oh * pl.WO, ip + oh * pl.WO);
+            max_pool_2x2_row(xp + 2 * oh * W, W, pl.WO, 2 * oh * W, src_end, op + oh * pl.WO, ip + oh * pl.WO);
           continue;
         }
         for (int64_t oh = 0; oh < pl.HO; ++oh)

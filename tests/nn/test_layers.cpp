@@ -124,6 +124,37 @@ TEST_CASE("max pooling returns int64 argmax indices within each plane") {
                       "max_pool2d_backward: index 21 is out of range for a plane of 16 elements");
 }
 
+TEST_CASE("2x2 max pooling follows the scan-order rule on long rows, odd sizes, ties and NaNs") {
+  // The 2×2/stride-2 path reads rows in chunks of 16 windows, in place or through a copy near
+  // the end of the input; the reference is the rule itself: first maximum in scan order, a NaN
+  // taking over from anything before it.
+  manual_seed(34);
+  for (Shape shape : {Shape{2, 3, 8, 70}, Shape{3, 2, 9, 11}, Shape{1, 1, 2, 2}}) {
+    Tensor x = randint(-3, 3, shape).to(kFloat32);  // many ties
+    std::vector<float> v = x.to_vector<float>();
+    for (size_t i = 0; i < v.size(); i += 13) v[i] = NAN;
+    x = tensor(std::vector<double>(v.begin(), v.end()), shape);
+    auto [values, indices] = max_pool2d_with_indices(x, {2}, {2}, {0});
+    const int64_t H = shape[2], W = shape[3], HO = H / 2, WO = W / 2;
+    std::vector<float> got = values.to_vector<float>();
+    std::vector<int64_t> at = indices.to_vector<int64_t>();
+    for (int64_t plane = 0; plane < shape[0] * shape[1]; ++plane)
+      for (int64_t oh = 0; oh < HO; ++oh)
+        for (int64_t ow = 0; ow < WO; ++ow) {
+          int64_t want = 2 * oh * W + 2 * ow;
+          for (int64_t k : {want + 1, want + W, want + W + 1}) {
+            const float c = v[size_t(plane * H * W + k)], best = v[size_t(plane * H * W + want)];
+            if (c > best || std::isnan(c)) want = k;
+          }
+          const size_t o = size_t((plane * HO + oh) * WO + ow);
+          INFO("shape " << Dims(shape) << " plane " << plane << " oh " << oh << " ow " << ow);
+          REQUIRE(at[o] == want);
+          const float w = v[size_t(plane * H * W + want)];
+          REQUIRE((std::isnan(w) ? std::isnan(got[o]) : got[o] == w));
+        }
+  }
+}
+
 TEST_CASE("batch norm normalizes with batch statistics in training and running ones in eval") {
   manual_seed(33);
   nn::BatchNorm2d bn(nn::BatchNorm2dOptions(3).momentum(0.5));
