@@ -78,7 +78,11 @@ void pack_b(bool tb, const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_
   for (int64_t jp = 0; jp < nc; jp += kNR) {
     const int64_t nr = std::min(kNR, nc - jp);
     float* panel = packed + jp * kc;
-    if (!tb) {  // rows of B are contiguous in j: copy them
+    if (!tb && nr == kNR) {  // rows of B are contiguous in j: copy them (a fixed size, inline)
+      for (int64_t k = 0; k < kc; ++k)
+        for (int v = 0; v < kVecs; ++v)
+          store(panel + k * kNR + v * kVecLanes, load(b + (k0 + k) * ldb + j0 + jp + v * kVecLanes));
+    } else if (!tb) {
       for (int64_t k = 0; k < kc; ++k) std::memcpy(panel + k * kNR, b + (k0 + k) * ldb + j0 + jp, nr * sizeof(float));
     } else {  // B is stored j-major: gather
       for (int64_t j = 0; j < nr; ++j)
