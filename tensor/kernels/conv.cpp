@@ -2,9 +2,9 @@
 // own single-threaded GEMMs (kernels::gemm_serial) on them (MEASURED.md: two threads with
 // single-threaded OpenBLAS on half the batch each beat OpenBLAS's own threading on these shapes).
 // One im2col buffer of K·L elements per task is reused for every image of the task, so it stays
-// in cache between the copy and the GEMM. Layers with few input channels (K ≤ 32, stride 1: a
-// network's first layer) skip im2col for the forward and the weight gradient and run the direct
-// kernels of conv_direct.cpp on each image instead.
+// in cache between the copy and the GEMM. Most stride-1 layers skip im2col for the forward, and
+// layers with few input channels (K ≤ 32: a network's first layer) for the weight gradient too,
+// running the direct kernels of conv_direct.cpp on each image instead (that file says when).
 //
 // The weight gradient is a sum over images. To make it independent of the thread count, images
 // are taken in fixed groups of kImagesPerPartial: each group accumulates its own partial sum
@@ -199,7 +199,7 @@ void image_cols(const T* x_n, const Geometry& g, const Conv2dParams& p, const Pa
   }
 }
 
-// A layer with few input channels (direct_conv::suits): per image, the padded copy, the direct
+// The direct forward (direct_conv::suits_forward): per image, the padded copy, the direct
 // kernel into a flat output, and the crop. Weights and bias are padded to whole tiles once.
 void forward_direct(const float* x, const float* w, const float* b, float* out, const Geometry& g,
                     const Conv2dParams& p) {
@@ -223,7 +223,7 @@ void forward_direct(const float* x, const float* w, const float* b, float* out, 
 template <class T>
 void forward(const T* x, const T* w, const T* b, T* out, const Geometry& g, const Conv2dParams& p) {
   if constexpr (std::is_same_v<T, float>) {
-    if (direct_conv::suits(g.C, p)) return forward_direct(x, w, b, out, g, p);
+    if (direct_conv::suits_forward(g.C, g.H, g.W, p)) return forward_direct(x, w, b, out, g, p);
   }
   const bool pointwise = Geometry::pointwise(p), fast = !pointwise && Geometry::unit_stride(p);
   parallel_for(0, g.N, g.images_per_task(g.O * g.K * g.L), [&](int64_t n0, int64_t n1) {
@@ -249,8 +249,8 @@ void forward(const T* x, const T* w, const T* b, T* out, const Geometry& g, cons
 template <class T>
 void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Geometry& g, const Conv2dParams& p) {
   const bool pointwise = Geometry::pointwise(p), fast = !pointwise && Geometry::unit_stride(p);
-  // A few-channel layer's weight gradient takes the direct kernel (its input gradient does not).
-  const bool direct = std::is_same_v<T, float> && gw && direct_conv::suits(g.C, p);
+  // A first layer's weight gradient takes the direct kernel (the input gradient never does).
+  const bool direct = std::is_same_v<T, float> && gw && direct_conv::suits_weight_grad(g.C, p);
   std::optional<direct_conv::Plan> plan;
   if (direct) plan.emplace(g.C, g.H, g.W, g.O, p);
   const int64_t groups = (g.N + kImagesPerPartial - 1) / kImagesPerPartial;

@@ -1,8 +1,8 @@
-// Direct convolution for images with few input channels: LeNet's first layer (1 → 6 channels,
-// 5×5) and the small CNN's (1 → 32, 3×3). With C·KH·KW = 25 or 9 taps, im2col + GEMM is a
-// product with k = 25 and m = 6: the GEMM spends its time packing and on the edges of its tiles
-// (OpenBLAS: 65 GFLOP/s forward, 29 for the weight gradient), and im2col writes the image out 25
-// times first. Here the taps are read straight from the zero-padded image.
+// Direct convolution for stride 1: the forward of most such layers and the weight gradient of
+// layers with few input channels. A first layer (LeNet's 1 → 6 channels, 5×5) has C·KH·KW = 25
+// taps: im2col + GEMM is then a product with k = 25 and m = 6, whose time goes to packing and to
+// the edges of the GEMM's tiles (OpenBLAS: 65 GFLOP/s forward, 29 for the weight gradient), after
+// im2col has written the image out 25 times. Here the taps are read straight from the padded image.
 //
 // The flat layout. In the padded image [C, Hp, Wp], output pixel (oh, ow) reads, for tap
 // t = (c, ki, kj), element q + offsets[t] with q = oh·Wp + ow and offsets[t] = c·Hp·Wp +
@@ -13,8 +13,18 @@
 // (g_flat holds g at the valid pixels and zeros in the junk columns, so they add nothing).
 // The forward keeps a tile of 8 channels × 32 pixels in registers while it runs over the taps;
 // the weight gradient keeps 8 channels × 3 taps of 16-lane partial sums while it runs over q.
-// Sums run in a fixed order: the results do not depend on threads. Input gradients (not needed
-// for a first layer) go through conv.cpp's GEMM path.
+// Sums run in a fixed order: the results do not depend on threads. Input gradients go through
+// conv.cpp's GEMM path.
+//
+// When it pays (one thread, forward / backward µs per batch, GEMM path → direct):
+//   LeNet 1→6 5×5 on 28×28, 64 images     322 → 175 / 641 → 222
+//   LeNet 6→16 5×5 on 14×14               430 → 271 (weight gradient: GEMM path kept)
+//   small CNN 32→64 3×3 on 26×26         7931 → 7181
+//   16→32 3×3 on 16×16, 128 images       2178 → 1723
+// and it loses where the junk columns and the 32-pixel tiles add much work (64→64 3×3 on 8×8:
+// 96 flat positions per 64 pixels) or with few taps (the small CNN's 1→32 3×3, 9 taps: 300 →
+// 410 forward, though its weight gradient still gains, 675 → 472), and for the weight
+// gradient of wide layers, whose short dot products spend their time summing lanes.
 #include "tensor/kernels/conv_direct.h"
 
 #include <algorithm>
@@ -32,8 +42,15 @@ int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 }  // namespace
 
-bool suits(int64_t channels, const Conv2dParams& p) {
-  return p.stride_h == 1 && p.stride_w == 1 && channels * p.kernel_h * p.kernel_w <= kMaxTaps;
+bool suits_forward(int64_t channels, int64_t height, int64_t width, const Conv2dParams& p) {
+  const int64_t taps = channels * p.kernel_h * p.kernel_w;
+  if (p.stride_h != 1 || p.stride_w != 1 || taps < 16 || taps > kMaxTaps) return false;
+  const int64_t HO = p.out_h(height), WO = p.out_w(width), Wp = width + 2 * p.pad_w;
+  return 4 * round_up(HO * Wp, kQT) <= 5 * round_up(HO * WO, kQT);
+}
+
+bool suits_weight_grad(int64_t channels, const Conv2dParams& p) {
+  return p.stride_h == 1 && p.stride_w == 1 && channels * p.kernel_h * p.kernel_w <= 32;
 }
 
 Plan::Plan(int64_t channels, int64_t height, int64_t width, int64_t out_channels, const Conv2dParams& p)

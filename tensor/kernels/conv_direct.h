@@ -1,5 +1,5 @@
 #pragma once
-// Direct convolution for images with few input channels (conv_direct.cpp says how and why).
+// Direct convolution for stride 1 (conv_direct.cpp says how, why and when).
 // Internal to tensor/kernels/conv.cpp, which owns the threads, the per-task buffers and the
 // zero-padded image copies these functions read; float32 only.
 //
@@ -12,10 +12,13 @@
 
 namespace descent::kernels::direct_conv {
 
-inline constexpr int64_t kMaxTaps = 32;
+inline constexpr int64_t kMaxTaps = 1024;
 
-// True for stride 1 and at most kMaxTaps taps (LeNet's and the small CNN's first layers).
-bool suits(int64_t channels, const Conv2dParams& p);
+// Whether the direct kernels beat im2col + GEMM (conv_direct.cpp has the measurements):
+// forward: stride 1, at least 16 taps, and the junk columns (with the tile rounding) add at
+// most a quarter to the work; weight gradient: stride 1 and at most 32 taps (a first layer).
+bool suits_forward(int64_t channels, int64_t height, int64_t width, const Conv2dParams& p);
+bool suits_weight_grad(int64_t channels, const Conv2dParams& p);
 
 // Where everything is in the flat layout: output pixel (oh, ow) is at q = oh·Wp + ow, and tap t
 // = (c, ki, kj) reads the padded image at q + offsets[t].
