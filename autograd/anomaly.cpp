@@ -57,7 +57,7 @@ void check_forward(const char* op, const Tensor& out, const std::vector<Tensor>&
   throw std::runtime_error(os.str());
 }
 
-void check_backward(const char* op, const std::vector<Edge>& inputs, const Grads& grads) {
+void check_backward(const char* op, const Edges& inputs, const Grads& grads) {
   for (size_t i = 0; i < grads.size(); ++i) {
     if (!grads[i].defined() || all_finite(grads[i])) continue;
     std::ostringstream os;

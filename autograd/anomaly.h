@@ -11,7 +11,8 @@
 namespace descent::autograd {
 
 struct Edge;
-using Grads = std::vector<Tensor>;
+using Edges = CachedVector<Edge>;    // as in node.h
+using Grads = CachedVector<Tensor>;  // as in node.h
 
 void set_detect_anomaly(bool enabled);
 bool anomaly_enabled();
@@ -43,6 +44,6 @@ class BackwardScope {
 
 bool all_finite(const Tensor& t);
 void check_forward(const char* op, const Tensor& out, const std::vector<Tensor>& inputs);
-void check_backward(const char* op, const std::vector<Edge>& inputs, const Grads& grads);
+void check_backward(const char* op, const Edges& inputs, const Grads& grads);
 
 }  // namespace descent::autograd

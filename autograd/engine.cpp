@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cassert>
+#include <span>
 #include <unordered_map>
 
 #include "autograd/anomaly.h"
@@ -50,7 +51,7 @@ void accumulate(Tensor& buffer, Tensor g, bool create_graph) {
 
 }  // namespace
 
-Node::Node(const char* name, std::vector<Edge> inputs) : name_(name), inputs_(std::move(inputs)) { ++g_live_nodes; }
+Node::Node(const char* name, Edges inputs) : name_(name), inputs_(std::move(inputs)) { ++g_live_nodes; }
 
 Node::~Node() {
   --g_live_nodes;
@@ -104,7 +105,7 @@ template <class Inputs> std::shared_ptr<Node> record_inputs(const char* name, Te
   bool any = false;
   for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
   if (!any) return nullptr;
-  std::vector<Edge> edges;
+  Edges edges;
   edges.reserve(inputs.size());
   for (const Tensor& t : inputs) edges.push_back(edge_to(t));
   auto node = make_cached<Node>(name, std::move(edges));
@@ -132,7 +133,7 @@ struct Engine {
   // Leaves that received gradient in this pass, in order of first arrival. Their
   // contributions are summed first and delivered once at the end, so a leaf's hooks see its
   // whole gradient once, as in PyTorch.
-  std::vector<std::shared_ptr<AutogradMeta>> pending_leaves;
+  CachedVector<std::shared_ptr<AutogradMeta>> pending_leaves;
 
   void add_to_leaf(const std::shared_ptr<AutogradMeta>& leaf, Tensor g) {
     if (!leaf->pending_grad.defined()) pending_leaves.push_back(leaf);
@@ -159,12 +160,12 @@ struct Engine {
     }
   }
 
-  void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs) {
+  void run(std::span<const Tensor> outputs, std::span<const Tensor> grad_outputs) {
     CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward: got ", outputs.size(),
           " outputs but ", grad_outputs.size(), " gradients");
     AutoGradMode mode(create_graph);
-    std::vector<Node*> roots;
-    std::vector<std::shared_ptr<Node>> keep_alive;
+    CachedVector<Node*> roots;
+    CachedVector<std::shared_ptr<Node>> keep_alive;
     for (size_t i = 0; i < outputs.size(); ++i) {
       const Tensor& out = outputs[i];
       CHECK(out.defined() && out.requires_grad(), "backward: output ", i,
@@ -189,7 +190,8 @@ struct Engine {
         add_to_leaf(m, std::move(g));
       }
     }
-    std::vector<Node*> order = autograd::topological_order(roots);
+    CachedVector<Node*> order;
+    walk(roots, order);
     try {
       for (Node* node : order) run_node(*node);
       for (const auto& leaf : pending_leaves) {
@@ -204,10 +206,11 @@ struct Engine {
     }
   }
 
-  static std::vector<Node*> walk(const std::vector<Node*>& roots) {
+  // Fills `order` (consumers first); the vectors come from the caching allocator.
+  template <class Roots, class Order> static void walk(const Roots& roots, Order& order) {
     const uint64_t mark = ++g_walk_mark;
-    std::vector<Node*> post;
-    std::vector<std::pair<Node*, size_t>> stack;  // (node, next input to look at)
+    CachedVector<Node*> post;
+    CachedVector<std::pair<Node*, size_t>> stack;  // (node, next input to look at)
     for (Node* root : roots) {
       if (root->visit_mark_ == mark) continue;
       root->visit_mark_ = mark;
@@ -226,7 +229,7 @@ struct Engine {
         }
       }
     }
-    return {post.rbegin(), post.rend()};
+    order.assign(post.rbegin(), post.rend());
   }
 
   void run_node(Node& node) {
@@ -280,7 +283,16 @@ struct Engine {
 
 // Post-order of the Nodes reachable from `roots`, reversed: consumers before producers. The
 // visit marks (a counter per walk) make "seen?" one comparison instead of a set lookup.
-std::vector<Node*> topological_order(const std::vector<Node*>& roots) { return Engine::walk(roots); }
+std::vector<Node*> topological_order(const std::vector<Node*>& roots) {
+  std::vector<Node*> order;
+  Engine::walk(roots, order);
+  return order;
+}
+
+void backward(const Tensor& output, const Tensor& grad_output, bool retain_graph, bool create_graph) {
+  Engine engine{retain_graph || create_graph, create_graph};
+  engine.run({&output, 1}, {&grad_output, 1});
+}
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
               bool create_graph) {

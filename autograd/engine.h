@@ -12,6 +12,8 @@ namespace descent::autograd {
 // An undefined grad_outputs[i] means ones, allowed only for a one-element output.
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs = {},
               bool retain_graph = false, bool create_graph = false);
+// The same for one output (Tensor::backward), without making vectors of one tensor.
+void backward(const Tensor& output, const Tensor& grad_output, bool retain_graph, bool create_graph);
 
 // Returns the gradients of the outputs with respect to `inputs` (which need not be leaves)
 // without touching any grad(). retain_graph defaults to create_graph, as in PyTorch. With

@@ -17,9 +17,16 @@
 //
 // A backward returns one gradient per input (undefined where not needed). It may return a
 // gradient with the broadcast shape of the output: the engine sums it back to the input's shape.
+//
+// Recording an op asks the system allocator for nothing: the Node, its edges, its saved
+// versions, the backward lambda's captures and the Grads it returns all live in blocks of the
+// caching allocator (tensor/storage.h), which a training loop reuses step after step.
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -27,8 +34,47 @@
 namespace descent::autograd {
 
 class Node;
-using Grads = std::vector<Tensor>;
+using Grads = CachedVector<Tensor>;
 using Hook = std::function<Tensor(const Tensor&)>;
+
+// A move-only std::function<Grads(const Tensor&, const Node&)> whose callable lives in a block
+// of the caching allocator: std::function would put any lambda capturing more than 16 bytes (a
+// Tensor and a flag) on the system heap, once per recorded op.
+class BackwardFn {
+ public:
+  BackwardFn() = default;
+  BackwardFn(std::nullptr_t) {}  // NOLINT: implicit, as std::function's
+  template <class F, class Fn = std::decay_t<F>, class = std::enable_if_t<!std::is_same_v<Fn, BackwardFn>>>
+  BackwardFn(F&& f)  // NOLINT: implicit, so that set_backward takes a lambda
+      : state_(new (allocate_bytes(sizeof(Fn))) Fn(std::forward<F>(f))), call_(&call<Fn>), destroy_(&destroy<Fn>) {}
+  BackwardFn(BackwardFn&& o) noexcept { swap(o); }
+  BackwardFn& operator=(BackwardFn&& o) noexcept {
+    BackwardFn(std::move(o)).swap(*this);
+    return *this;
+  }
+  ~BackwardFn() {
+    if (destroy_) destroy_(state_);
+  }
+  explicit operator bool() const { return call_ != nullptr; }
+  Grads operator()(const Tensor& grad_out, const Node& node) const { return call_(state_, grad_out, node); }
+
+ private:
+  void swap(BackwardFn& o) noexcept {
+    std::swap(state_, o.state_);
+    std::swap(call_, o.call_);
+    std::swap(destroy_, o.destroy_);
+  }
+  template <class Fn> static Grads call(void* fn, const Tensor& grad_out, const Node& node) {
+    return (*static_cast<Fn*>(fn))(grad_out, node);
+  }
+  template <class Fn> static void destroy(void* fn) {
+    std::destroy_at(static_cast<Fn*>(fn));
+    deallocate_bytes(fn, sizeof(Fn));
+  }
+  void* state_ = nullptr;
+  Grads (*call_)(void*, const Tensor&, const Node&) = nullptr;
+  void (*destroy_)(void*) = nullptr;
+};
 
 // The autograd state of a tensor (TensorImpl::autograd).
 struct AutogradMeta {
@@ -47,18 +93,19 @@ struct Edge {
   Dtype dtype = kFloat32;
   bool defined() const { return node || leaf; }
 };
+using Edges = CachedVector<Edge>;
 
 class Node : public std::enable_shared_from_this<Node> {
  public:
-  using Backward = std::function<Grads(const Tensor& grad_out, const Node& node)>;
+  using Backward = BackwardFn;
 
-  Node(const char* name, std::vector<Edge> inputs);
+  Node(const char* name, Edges inputs);
   ~Node();  // frees long chains iteratively (a 100,000-op graph must not overflow the stack)
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   const char* name() const { return name_; }
-  const std::vector<Edge>& inputs() const { return inputs_; }
+  const Edges& inputs() const { return inputs_; }
   bool needs_grad(size_t input) const { return inputs_[input].defined(); }
 
   void set_backward(Backward fn) { backward_ = std::move(fn); }
@@ -72,9 +119,9 @@ class Node : public std::enable_shared_from_this<Node> {
  private:
   friend struct Engine;
   const char* name_;
-  std::vector<Edge> inputs_;
+  Edges inputs_;
   Backward backward_;  // empty once released after a backward without retain_graph
-  std::vector<std::pair<const Storage*, uint32_t>> saved_versions_;
+  CachedVector<std::pair<const Storage*, uint32_t>> saved_versions_;
   std::vector<Hook> pre_hooks_;  // hooks of the tensor this node produced
   bool released_ = false;
   // Engine scratch, valid during one backward pass.

@@ -47,7 +47,7 @@ const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
 }
 
 void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) const {
-  autograd::backward({*this}, {grad}, retain_graph, create_graph);
+  autograd::backward(*this, grad, retain_graph, create_graph);
 }
 
 Tensor Tensor::detach() const {

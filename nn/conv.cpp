@@ -29,7 +29,7 @@ void Conv2d::reset_parameters() {
 }
 
 Tensor Conv2d::forward(const Tensor& x) const {
-  return conv2d(x, weight, bias, options.stride().vec(), options.padding().vec(), options.dilation().vec());
+  return conv2d(x, weight, bias, options.stride().shape(), options.padding().shape(), options.dilation().shape());
 }
 
 void Conv2d::pretty_print(std::ostream& os) const {

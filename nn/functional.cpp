@@ -9,16 +9,16 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options) {
-  return descent::conv2d(input, weight, options.bias(), options.stride().vec(), options.padding().vec(),
-                         options.dilation().vec());
+  return descent::conv2d(input, weight, options.bias(), options.stride().shape(), options.padding().shape(),
+                         options.dilation().shape());
 }
 
 Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options) {
-  return descent::max_pool2d(input, options.kernel_size().vec(), options.stride().vec(), options.padding().vec());
+  return descent::max_pool2d(input, options.kernel_size().shape(), options.stride().shape(), options.padding().shape());
 }
 
 Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& options) {
-  return descent::avg_pool2d(input, options.kernel_size().vec(), options.stride().vec(), options.padding().vec(),
+  return descent::avg_pool2d(input, options.kernel_size().shape(), options.stride().shape(), options.padding().shape(),
                              options.count_include_pad());
 }
 

@@ -27,22 +27,24 @@
 
 namespace descent::nn {
 
-// D sizes, from one number (repeated) or from exactly D numbers.
+// D sizes, from one number (repeated) or from exactly D numbers. Kept as a std::vector so that
+// a layer's forward can hand `shape()` to an op taking a Shape without making a new vector at
+// every call.
 template <size_t D> class ExpandingArray {
  public:
-  ExpandingArray(int64_t value) { values_.fill(value); }  // NOLINT: implicit on purpose
+  ExpandingArray(int64_t value) : values_(D, value) {}  // NOLINT: implicit on purpose
   ExpandingArray(std::initializer_list<int64_t> values) : ExpandingArray(std::vector<int64_t>(values)) {}
-  ExpandingArray(const std::vector<int64_t>& values) {  // NOLINT: implicit on purpose
+  ExpandingArray(const std::vector<int64_t>& values) : values_(values) {  // NOLINT: implicit on purpose
     if (values.size() != D)
       throw std::invalid_argument("expected " + std::to_string(D) + " sizes, got " + std::to_string(values.size()));
-    std::copy(values.begin(), values.end(), values_.begin());
   }
   int64_t operator[](size_t i) const { return values_[i]; }
-  std::vector<int64_t> vec() const { return {values_.begin(), values_.end()}; }
+  const std::vector<int64_t>& shape() const { return values_; }
+  std::vector<int64_t> vec() const { return values_; }
   friend bool operator==(const ExpandingArray& a, const ExpandingArray& b) { return a.values_ == b.values_; }
 
  private:
-  std::array<int64_t, D> values_{};
+  std::vector<int64_t> values_;
 };
 
 }  // namespace descent::nn

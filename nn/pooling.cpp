@@ -14,11 +14,11 @@ void print_pair(std::ostream& os, const char* name, const ExpandingArray<2>& a) 
 }  // namespace
 
 Tensor MaxPool2d::forward(const Tensor& x) const {
-  return max_pool2d(x, options.kernel_size().vec(), options.stride().vec(), options.padding().vec());
+  return max_pool2d(x, options.kernel_size().shape(), options.stride().shape(), options.padding().shape());
 }
 
 std::tuple<Tensor, Tensor> MaxPool2d::forward_with_indices(const Tensor& x) const {
-  return max_pool2d_with_indices(x, options.kernel_size().vec(), options.stride().vec(), options.padding().vec());
+  return max_pool2d_with_indices(x, options.kernel_size().shape(), options.stride().shape(), options.padding().shape());
 }
 
 void MaxPool2d::pretty_print(std::ostream& os) const {
@@ -30,7 +30,7 @@ void MaxPool2d::pretty_print(std::ostream& os) const {
 }
 
 Tensor AvgPool2d::forward(const Tensor& x) const {
-  return avg_pool2d(x, options.kernel_size().vec(), options.stride().vec(), options.padding().vec(),
+  return avg_pool2d(x, options.kernel_size().shape(), options.stride().shape(), options.padding().shape(),
                     options.count_include_pad());
 }
 

@@ -56,6 +56,23 @@ class Dims {
   size_t size_ = 0;
 };
 
+// One flag per dim of a tensor (for a reduction: is the dim summed away?), inline like Dims.
+class DimMask {
+ public:
+  DimMask() = default;
+  DimMask(size_t count, bool value) : size_(count) { flags_.fill(value); }
+  DimMask(const std::vector<bool>& flags) : size_(flags.size()) {  // NOLINT: implicit on purpose
+    std::copy(flags.begin(), flags.end(), flags_.begin());
+  }
+  size_t size() const { return size_; }
+  bool operator[](size_t d) const { return flags_[d]; }
+  bool& operator[](size_t d) { return flags_[d]; }
+
+ private:
+  std::array<bool, Dims::kMaxDims> flags_{};
+  size_t size_ = 0;
+};
+
 int64_t numel_of(const Dims& sizes);
 Dims contiguous_strides(const Dims& sizes);
 std::string shape_str(const Dims& sizes);  // "[3, 4]"

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <utility>
+#include <vector>
 
 namespace descent {
 
@@ -37,6 +38,9 @@ template <class T> struct CachingAllocator {
 template <class T, class... Args> std::shared_ptr<T> make_cached(Args&&... args) {
   return std::allocate_shared<T>(CachingAllocator<T>(), std::forward<Args>(args)...);
 }
+// A vector whose buffer comes from the same cache: for the lists made at every op and every
+// backward pass (a Node's edges, the engine's walk), which would otherwise cost a malloc each.
+template <class T> using CachedVector = std::vector<T, CachingAllocator<T>>;
 void empty_cache();  // returns every cached block to the system
 
 struct Storage {

@@ -52,4 +52,11 @@ inline Tensor with_scalar(const Tensor& a, double s, const char* op) {
 // must be differentiable in the input, so the output is recomputed from it.
 inline bool differentiating_backward() { return GradMode::is_enabled(); }
 
+// reshape, view and expand to sizes given as Dims (no -1 for reshape and view): for the ops and
+// backward formulas that run at every step, where a Shape argument would cost an allocation.
+// They record the same Nodes as the public forms (autograd/ops/shape.cpp).
+Tensor reshape_to(const Tensor& a, const Dims& sizes);
+Tensor view_to(const Tensor& a, const Dims& sizes);
+Tensor expand_to(const Tensor& a, const Dims& shape);
+
 }  // namespace descent::ops_detail

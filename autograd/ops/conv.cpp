@@ -17,15 +17,15 @@ using namespace ops_detail;
 namespace {
 
 // A 2-D size argument: {v} means {v, v}.
-std::array<int64_t, 2> pair_arg(const Shape& v, const char* op, const char* what, int64_t min) {
+std::array<int64_t, 2> pair_arg(const Dims& v, const char* op, const char* what, int64_t min) {
   CHECK(v.size() == 1 || v.size() == 2, op, ": ", what, " must have 1 or 2 values, got ", Dims(v));
   std::array<int64_t, 2> out{v[0], v.size() == 2 ? v[1] : v[0]};
   CHECK(out[0] >= min && out[1] >= min, op, ": ", what, " must be at least ", min, ", got ", Dims(v));
   return out;
 }
 
-kernels::Conv2dParams conv_params(const Shape& kernel, const Shape& stride, const Shape& padding,
-                                  const Shape& dilation, const char* op) {
+kernels::Conv2dParams conv_params(const Dims& kernel, const Dims& stride, const Dims& padding, const Dims& dilation,
+                                  const char* op) {
   auto k = pair_arg(kernel, op, "kernel_size", 1), s = pair_arg(stride, op, "stride", 1);
   auto p = pair_arg(padding, op, "padding", 0), d = pair_arg(dilation, op, "dilation", 1);
   return {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
@@ -104,20 +104,21 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
     CHECK(bias.dtype() == input.dtype(), "conv2d: dtype mismatch: input is ", dtype_name(input.dtype()),
           ", bias is ", dtype_name(bias.dtype()));
   }
-  const Shape kernel{weight.sizes()[2], weight.sizes()[3]};
-  const auto p = conv_params(kernel, stride, padding, dilation, "conv2d");
+  const auto p = conv_params({weight.sizes()[2], weight.sizes()[3]}, stride, padding, dilation, "conv2d");
   const int64_t N = input.sizes()[0], H = input.sizes()[2], W = input.sizes()[3];
   check_fits(p, H, W, input.sizes(), "conv2d");
 
   Tensor out = kernels::conv2d(input, weight, bias, p);
   if (auto node = record("conv2d", out, {input, weight, bias})) {
-    node->set_backward([x = node->save(input), w = node->save(weight), p, kernel, stride, padding, dilation, N, O,
-                        H, W](const Tensor& g, const Node& n) -> Grads {
+    node->set_backward([x = node->save(input), w = node->save(weight), p, N, O, H, W](const Tensor& g,
+                                                                                      const Node& n) -> Grads {
       if (!differentiating_backward()) {
         auto [gx, gw, gb] = kernels::conv2d_backward(x, w, g, p, n.needs_grad(0), n.needs_grad(1), n.needs_grad(2));
         return {gx, gw, gb};
       }
       // The same formulas in differentiable ops (create_graph): matmul broadcasts wᵀ over the batch.
+      const Shape kernel{p.kernel_h, p.kernel_w}, stride{p.stride_h, p.stride_w}, padding{p.pad_h, p.pad_w},
+          dilation{p.dilation_h, p.dilation_w};
       const int64_t L = g.sizes()[2] * g.sizes()[3];
       Tensor g3 = reshape(g, {N, O, L});
       Tensor gx, gw, gb;

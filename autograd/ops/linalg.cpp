@@ -69,7 +69,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (auto node = record("linear", out, {x, weight, bias})) {
     node->set_backward([x = node->save(x), w = node->save(weight)](const Tensor& g, const Node& n) -> Grads {
       return {n.needs_grad(0) ? matmul(g, w) : Tensor(), n.needs_grad(1) ? matmul(t(g), x) : Tensor(),
-              n.needs_grad(2) ? sum(g, {0}) : Tensor()};
+              n.needs_grad(2) ? sum_to(g, {g.sizes()[1]}) : Tensor()};
     });
   }
   return out;

@@ -31,7 +31,7 @@ Tensor cross_entropy_rows(const Tensor& x, const Tensor& y, Reduction reduction,
   kernels::CrossEntropyRows rows = kernels::cross_entropy(x, y, ignore_index, eps);
   // mean over the counted rows; all rows ignored gives 0/0 = NaN, as in PyTorch
   const double factor = reduction == kMean ? 1.0 / double(rows.counted) : 1.0;
-  Tensor out = reduction == kNone ? rows.loss : kernels::sum(rows.loss, {true}, false, factor);
+  Tensor out = reduction == kNone ? rows.loss : kernels::sum(rows.loss, DimMask(1, true), false, factor);
   if (auto node = record("cross_entropy", out, {x})) {
     node->set_backward([x = node->save(x), y, lse = rows.logsumexp, reduction, factor, ignore_index,
                         eps](const Tensor& g, const Node&) -> Grads {
@@ -70,10 +70,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
                          ignore_index, label_smoothing);
   }
   // [N, C, d1, ...] with target [N, d1, ...]: move the classes last and flatten to rows.
-  Shape expected(input.sizes().begin(), input.sizes().end());
-  expected.erase(expected.begin() + 1);
+  Dims expected = input.sizes();
+  expected.erase(1);
   CHECK(target.sizes() == expected, "cross_entropy: target shape ", target.sizes(), " does not match input ",
-        input.sizes(), " (expected ", Dims(expected), ")");
+        input.sizes(), " (expected ", expected, ")");
   const int64_t C = input.sizes()[1];
   check_targets(contiguous(target), C, ignore_index, "cross_entropy");
   Tensor x = input, y = target;

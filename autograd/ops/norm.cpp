@@ -57,7 +57,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
   }
 
   CHECK(M > 1, "batch_norm: expected more than 1 value per channel when training, got input ", input.sizes());
-  std::vector<bool> mask(size_t(input.dim()), true);
+  DimMask mask(size_t(input.dim()), true);
   mask[1] = false;
   Tensor mean = kernels::sum(input, mask, true, 1.0 / double(M));
   Tensor centered = kernels::binary(Binary::Sub, input, mean);

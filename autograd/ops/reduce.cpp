@@ -13,8 +13,8 @@ using namespace ops_detail;
 namespace {
 
 // One flag per dim of a: is it reduced? No dims means all of them.
-std::vector<bool> reduce_mask(const Tensor& a, const Shape& dims, const char* op) {
-  std::vector<bool> mask(size_t(a.dim()), dims.empty());
+DimMask reduce_mask(const Tensor& a, const Shape& dims, const char* op) {
+  DimMask mask(size_t(a.dim()), dims.empty());
   for (int64_t d : dims) {
     int64_t w = wrap_dim(d, a.dim(), op);
     if (a.dim() == 0) continue;
@@ -24,25 +24,25 @@ std::vector<bool> reduce_mask(const Tensor& a, const Shape& dims, const char* op
   return mask;
 }
 
-int64_t reduced_count(const Tensor& a, const std::vector<bool>& mask) {
+int64_t reduced_count(const Tensor& a, const DimMask& mask) {
   int64_t n = 1;
   for (size_t d = 0; d < mask.size(); ++d) if (mask[d]) n *= a.sizes()[d];
   return n;
 }
 
 // g: the reduced shape (with or without kept dims)  ->  expanded to `shape`.
-Tensor expand_back(const Tensor& g, const Dims& shape, const std::vector<bool>& mask, bool keepdim) {
+Tensor expand_back(const Tensor& g, const Dims& shape, const DimMask& mask, bool keepdim) {
   Tensor h = g;
   if (!keepdim)
     for (size_t d = 0; d < mask.size(); ++d) if (mask[d]) h = unsqueeze(h, int64_t(d));
-  return expand(h, shape);
+  return expand_to(h, shape);
 }
 
 Tensor sum_impl(const Tensor& a, const Shape& dims, bool keepdim, bool is_mean) {
   const char* name = is_mean ? "mean" : "sum";
   check_defined(a, name);
   Tensor x = is_mean ? floating(a, name) : a;
-  std::vector<bool> mask = reduce_mask(x, dims, name);
+  DimMask mask = reduce_mask(x, dims, name);
   const int64_t n = reduced_count(x, mask);
   const double scale = is_mean ? 1.0 / double(n) : 1.0;
   Tensor out = kernels::sum(x, mask, keepdim, scale);
@@ -74,7 +74,7 @@ Tensor var(const Tensor& a, const Shape& dims, bool unbiased, bool keepdim) {
 // Composite, stable: m + log Σ exp(a - m) with m the (constant) max.
 Tensor logsumexp(const Tensor& a, const Shape& dims, bool keepdim) {
   Tensor x = floating(a, "logsumexp");
-  const std::vector<bool> mask = reduce_mask(x, dims, "logsumexp");
+  const DimMask mask = reduce_mask(x, dims, "logsumexp");
   Tensor m = x.detach();
   for (size_t d = 0; d < mask.size(); ++d)
     if (mask[d]) m = std::get<0>(max(m, int64_t(d), true));
@@ -139,7 +139,7 @@ Tensor sum_to(const Tensor& a, const Dims& shape) {
   CHECK(is_expandable_to(shape, a.sizes()), "sum_to: shape ", shape, " does not broadcast to ", a.sizes());
   if (a.sizes() == shape) return a;
   const size_t lead = size_t(a.dim()) - shape.size();
-  std::vector<bool> mask(size_t(a.dim()), false);
+  DimMask mask(size_t(a.dim()), false);
   for (size_t d = 0; d < size_t(a.dim()); ++d) mask[d] = d < lead || (shape[d - lead] == 1 && a.sizes()[d] != 1);
   Tensor out = kernels::sum(a, mask, true, 1.0);
   out = kernels::contiguous(out);
@@ -148,7 +148,7 @@ Tensor sum_to(const Tensor& a, const Dims& shape) {
   impl->strides = contiguous_strides(shape);
   out = Tensor(std::move(impl));
   if (auto node = record("sum_to", out, {a})) {
-    node->set_backward([in_shape = a.sizes()](const Tensor& g, const Node&) -> Grads { return {expand(g, in_shape)}; });
+    node->set_backward([in_shape = a.sizes()](const Tensor& g, const Node&) -> Grads { return {expand_to(g, in_shape)}; });
   }
   return out;
 }

@@ -25,8 +25,8 @@ Tensor make_view(const Tensor& a, Dims sizes, Dims strides, int64_t offset) {
 }
 
 // Resolves one -1 in `shape` so that it holds `numel` elements.
-Dims infer_shape(const Shape& shape, int64_t numel, const char* op) {
-  Dims out(shape);
+Dims infer_shape(const Dims& shape, int64_t numel, const char* op) {
+  Dims out = shape;
   int64_t known = 1, infer_at = -1;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
@@ -77,7 +77,7 @@ std::optional<Dims> view_strides(const Tensor& a, const Dims& shape) {
 
 void record_reshape(const char* name, Tensor& out, const Tensor& a) {
   if (auto node = record(name, out, {a})) {
-    node->set_backward([shape = a.sizes()](const Tensor& g, const Node&) -> Grads { return {reshape(g, shape)}; });
+    node->set_backward([shape = a.sizes()](const Tensor& g, const Node&) -> Grads { return {reshape_to(g, shape)}; });
   }
 }
 
@@ -103,7 +103,17 @@ Tensor slice_backward(const Tensor& g, const Dims& in_shape, int64_t dim, int64_
 // out: `shape`, same elements in the same order   dL/da = reshape(g, a's shape)
 Tensor view(const Tensor& a, const Shape& shape) {
   check_defined(a, "view");
-  Dims sizes = infer_shape(shape, a.numel(), "view");
+  return view_to(a, infer_shape(shape, a.numel(), "view"));
+}
+
+Tensor reshape(const Tensor& a, const Shape& shape) {
+  check_defined(a, "reshape");
+  return reshape_to(a, infer_shape(shape, a.numel(), "reshape"));
+}
+
+// view and reshape to sizes without a -1: the work of the two above, and what the ops here and
+// their backward call (a Dims needs no allocation, a Shape does).
+Tensor ops_detail::view_to(const Tensor& a, const Dims& sizes) {
   std::optional<Dims> strides = view_strides(a, sizes);
   CHECK(strides, "view: shape ", sizes, " cannot view a tensor of shape ", a.sizes(), " with strides ", a.strides(),
         " (not contiguous); use reshape(), which copies when it must");
@@ -112,10 +122,8 @@ Tensor view(const Tensor& a, const Shape& shape) {
   return out;
 }
 
-Tensor reshape(const Tensor& a, const Shape& shape) {
-  check_defined(a, "reshape");
-  Dims sizes = infer_shape(shape, a.numel(), "reshape");
-  if (view_strides(a, sizes)) return view(a, sizes);
+Tensor ops_detail::reshape_to(const Tensor& a, const Dims& sizes) {
+  if (view_strides(a, sizes)) return view_to(a, sizes);
   Tensor out = kernels::contiguous(a);
   out = make_view(out, sizes, contiguous_strides(sizes), 0);
   out.impl()->is_view = false;
@@ -125,15 +133,15 @@ Tensor reshape(const Tensor& a, const Shape& shape) {
 
 Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim) {
   check_defined(a, "flatten");
-  if (a.dim() == 0) return reshape(a, {1});
+  if (a.dim() == 0) return reshape_to(a, {1});
   int64_t s = wrap_dim(start_dim, a.dim(), "flatten"), e = wrap_dim(end_dim, a.dim(), "flatten");
   CHECK(s <= e, "flatten: start_dim ", start_dim, " comes after end_dim ", end_dim);
-  Shape shape(a.sizes().begin(), a.sizes().begin() + s);
+  Dims shape(a.sizes().begin(), a.sizes().begin() + s);
   int64_t merged = 1;
   for (int64_t d = s; d <= e; ++d) merged *= a.sizes()[size_t(d)];
   shape.push_back(merged);
-  shape.insert(shape.end(), a.sizes().begin() + e + 1, a.sizes().end());
-  return reshape(a, shape);
+  for (int64_t d = e + 1; d < a.dim(); ++d) shape.push_back(a.sizes()[size_t(d)]);
+  return reshape_to(a, shape);
 }
 
 // dL/da = transpose(g, dim0, dim1)
@@ -220,9 +228,11 @@ Tensor squeeze(const Tensor& a, int64_t dim) {
 }
 
 // Size-1 (or missing leading) dims repeat with stride 0   dL/da = sum_to(g, a's shape)
-Tensor expand(const Tensor& a, const Shape& shape) {
+Tensor expand(const Tensor& a, const Shape& shape) { return expand_to(a, shape); }
+
+Tensor ops_detail::expand_to(const Tensor& a, const Dims& shape) {
   check_defined(a, "expand");
-  CHECK(shape.size() >= size_t(a.dim()), "expand: cannot expand shape ", a.sizes(), " to fewer dims ", Dims(shape));
+  CHECK(shape.size() >= size_t(a.dim()), "expand: cannot expand shape ", a.sizes(), " to fewer dims ", shape);
   const size_t lead = shape.size() - size_t(a.dim());
   Dims sizes(shape.size()), strides(shape.size());
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -234,7 +244,7 @@ Tensor expand(const Tensor& a, const Shape& shape) {
     }
     int64_t have = a.sizes()[i - lead], want = shape[i] == -1 ? have : shape[i];
     CHECK(have == want || have == 1, "expand: the expanded size ", want, " must match the existing size ", have,
-          " at dim ", i, " (shape ", a.sizes(), " to ", Dims(shape), ")");
+          " at dim ", i, " (shape ", a.sizes(), " to ", shape, ")");
     sizes[i] = want;
     strides[i] = have == want ? a.strides()[i - lead] : 0;
   }
@@ -246,7 +256,7 @@ Tensor expand(const Tensor& a, const Shape& shape) {
   return out;
 }
 
-Tensor expand_as(const Tensor& a, const Tensor& other) { return expand(a, other.sizes()); }
+Tensor expand_as(const Tensor& a, const Tensor& other) { return expand_to(a, other.sizes()); }
 
 // Elements start, start+step, ... < end along dim (bounds clamped as in Python)
 // dL/da = g placed into zeros at those positions

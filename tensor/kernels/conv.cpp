@@ -255,7 +255,8 @@ void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Ge
   if (direct) plan.emplace(g.C, g.H, g.W, g.O, p);
   const int64_t groups = (g.N + kImagesPerPartial - 1) / kImagesPerPartial;
   Tensor partial_w = gw ? empty({groups, g.O, g.K}, dtype_of<T>()) : Tensor();
-  std::vector<double> partial_b(gb ? size_t(groups * g.O) : 0, 0.0);
+  Tensor partial_b_sums = gb ? zeros({groups * g.O}, kFloat64) : Tensor();  // in double, then rounded once
+  double* partial_b = gb ? partial_b_sums.data_ptr<double>() : nullptr;
   parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
     const bool cols_needed = !pointwise && (gx || (gw && !direct));
     Tensor buffer = cols_needed ? empty({g.K * g.L + kBlock}, dtype_of<T>()) : Tensor();
@@ -287,7 +288,7 @@ void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Ge
           gemm_serial(false, true, g.O, g.K, g.L, T(1), g_n, g.L, cols, g.L, T(n == first ? 0 : 1), partial, g.K);
         }
         if (gb) {
-          double* pb = partial_b.data() + group * g.O;
+          double* pb = partial_b + group * g.O;
           for (int64_t o = 0; o < g.O; ++o) pb[o] += sum_run(g_n + o * g.L, g.L);
         }
         if (gx) {
@@ -323,7 +324,7 @@ void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Ge
   if (gb) {
     for (int64_t o = 0; o < g.O; ++o) {
       double s = 0;
-      for (int64_t group = 0; group < groups; ++group) s += partial_b[size_t(group * g.O + o)];
+      for (int64_t group = 0; group < groups; ++group) s += partial_b[group * g.O + o];
       gb[o] = T(s);
     }
   }

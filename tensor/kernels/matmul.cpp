@@ -244,7 +244,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   const int64_t m = a.sizes()[size_t(a.dim() - 2)], k = a.sizes().back(), n = b.sizes().back();
   Dims batch = broadcast_shapes(Dims(a.sizes().begin(), a.sizes().end() - 2),
                                 Dims(b.sizes().begin(), b.sizes().end() - 2), "matmul");
-  Shape out_shape(batch.begin(), batch.end());
+  Dims out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
   Tensor out = empty(out_shape, a.dtype());

@@ -19,8 +19,8 @@ struct Planes {
   int64_t count, H, W, HO, WO;
 };
 
-Shape with_plane_size(const Dims& sizes, int64_t h, int64_t w) {
-  Shape s(sizes.begin(), sizes.end());
+Dims with_plane_size(const Dims& sizes, int64_t h, int64_t w) {
+  Dims s = sizes;
   s[s.size() - 2] = h;
   s[s.size() - 1] = w;
   return s;
@@ -93,7 +93,7 @@ std::tuple<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p) {
   Tensor in = contiguous(x);
   const int64_t H = x.sizes()[size_t(x.dim() - 2)], W = x.sizes().back();
   const Planes pl{H * W == 0 ? 0 : x.numel() / (H * W), H, W, p.out_h(H), p.out_w(W)};
-  const Shape out_shape = with_plane_size(x.sizes(), pl.HO, pl.WO);
+  const Dims out_shape = with_plane_size(x.sizes(), pl.HO, pl.WO);
   Tensor out = empty(out_shape, x.dtype()), indices = empty(out_shape, kInt64);
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);

@@ -86,9 +86,9 @@ constexpr int64_t kChunk = 32768;  // fixed, so that chunked sums do not depend 
 
 }  // namespace
 
-Tensor sum(const Tensor& a, const std::vector<bool>& reduce, bool keepdim, double scale) {
+Tensor sum(const Tensor& a, const DimMask& reduce, bool keepdim, double scale) {
   const Dtype out_dtype = is_floating(a.dtype()) ? a.dtype() : kInt64;
-  Shape kept_shape, keep_shape;
+  Dims kept_shape, keep_shape;
   Axes kept, red;
   for (size_t d = 0; d < size_t(a.dim()); ++d) {
     if (reduce[d]) {
@@ -117,7 +117,7 @@ Tensor sum(const Tensor& a, const std::vector<bool>& reduce, bool keepdim, doubl
     if (n_out == 1 && red.n == 1 && red.strides[0] == 1) {
       // One long contiguous run: fixed chunks in parallel, partial sums added in order.
       const int64_t n = red.count, chunks = (n + kChunk - 1) / kChunk;
-      std::vector<A> partial(size_t(std::max<int64_t>(chunks, 1)), A(0));
+      CachedVector<A> partial(size_t(std::max<int64_t>(chunks, 1)), A(0));
       parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
         for (int64_t c = b; c < e; ++c)
           partial[size_t(c)] = sum_run<T, A>(in + c * kChunk, std::min(kChunk, n - c * kChunk), 1);
@@ -158,7 +158,7 @@ Tensor sum(const Tensor& a, const std::vector<bool>& reduce, bool keepdim, doubl
   return out;
 }
 
-Tensor sum_naive(const Tensor& a, const std::vector<bool>& reduce, bool keepdim) {
+Tensor sum_naive(const Tensor& a, const DimMask& reduce, bool keepdim) {
   Shape out_shape;
   for (size_t d = 0; d < size_t(a.dim()); ++d)
     if (!reduce[d] || keepdim) out_shape.push_back(reduce[d] ? 1 : a.sizes()[d]);

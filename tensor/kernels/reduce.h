@@ -10,7 +10,7 @@ namespace descent::kernels {
 
 // Sum over the dims marked in `reduce` (one flag per dim of a), times `scale`.
 // Floats accumulate in double; int64 and bool sum to int64.
-Tensor sum(const Tensor& a, const std::vector<bool>& reduce, bool keepdim, double scale = 1.0);
+Tensor sum(const Tensor& a, const DimMask& reduce, bool keepdim, double scale = 1.0);
 
 // Max (or min) along `dim`: values and int64 indices of the first extreme element; NaN wins.
 std::tuple<Tensor, Tensor> max_along(const Tensor& a, int64_t dim, bool keepdim, bool is_min);
@@ -21,6 +21,6 @@ std::tuple<Tensor, int64_t> max_all(const Tensor& a, bool is_min);
 Tensor softmax(const Tensor& a, int64_t dim, bool log);
 
 // Reference implementation for tests: the plain nested loop, no threads, no fast paths.
-Tensor sum_naive(const Tensor& a, const std::vector<bool>& reduce, bool keepdim);
+Tensor sum_naive(const Tensor& a, const DimMask& reduce, bool keepdim);
 
 }  // namespace descent::kernels
