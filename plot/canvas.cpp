@@ -111,6 +111,19 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+// Bytes of vertex buffer stb_easy_font_print needs for t (printable ASCII): a glyph is drawn as
+// at most one quad (4 vertices of 16 bytes) per segment of its font-table entry. The header's
+// "about 270 bytes per character" is an average; wide glyphs such as '8', '0' or 'M' need more,
+// and a buffer sized by the average silently drops the last quads of a short label.
+size_t quad_bytes(const std::string& t) {
+  size_t segments = 0;
+  for (unsigned char c : t) {
+    const auto &glyph = stb_easy_font_charinfo[c - 32], &next = stb_easy_font_charinfo[c - 32 + 1];
+    segments += size_t(next.h_seg - glyph.h_seg) + size_t(next.v_seg - glyph.v_seg);
+  }
+  return segments * 64;
+}
+
 }  // namespace
 
 // ---- Mask ----------------------------------------------------------------------------------
@@ -257,7 +270,7 @@ int Canvas::text_height(int scale) { return kLineHeight * scale; }
 void Canvas::text(double x, double y, const std::string& s, Color c, int scale, HAlign h, VAlign v, bool vertical) {
   if (s.empty()) return;
   std::string t = printable(s);
-  std::vector<char> quads(t.size() * 400 + 256);  // stb_easy_font needs ~270 bytes per glyph
+  std::vector<char> quads(quad_bytes(t));
   int n = stb_easy_font_print(0, 0, t.data(), nullptr, quads.data(), int(quads.size()));
   // Offsets (in the text's own frame: u along the text, w down the glyphs) of the anchor.
   double width = text_width(t, scale);

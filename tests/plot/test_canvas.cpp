@@ -83,6 +83,30 @@ TEST_CASE("text is drawn from stb_easy_font quads at the requested scale and ali
   REQUIRE(max_x - min_x < 20);
 }
 
+// A label drawn whole must equal its glyphs drawn one at a time at their advances: a vertex
+// buffer too small for wide glyphs used to drop the last quads, so "880" came out as "88E".
+TEST_CASE("text is never truncated: a label equals its glyphs drawn one by one") {
+  auto whole_vs_glyphs = [](const std::string& s) {
+    const int scale = 2;
+    plot::Canvas whole(40 + plot::Canvas::text_width(s, scale), 40), glyphs = whole;
+    whole.text(20, 10, s, plot::kBlack, scale);
+    for (size_t k = 0; k < s.size(); ++k) {
+      std::string prefix = s.substr(0, k);  // glyph k starts one font unit after the prefix ends
+      int x = 20 + (prefix.empty() ? 0 : plot::Canvas::text_width(prefix, scale) + scale);
+      glyphs.text(x, 10, s.substr(k, 1), plot::kBlack, scale);
+    }
+    return whole.data() == glyphs.data() && !whole.is_uniform();
+  };
+  for (std::string s : {"880", "888", "808", "0.888", "-8.88e+08", "MW@8#"}) {
+    INFO("label '" << s << "'");
+    REQUIRE(whole_vs_glyphs(s));
+  }
+  for (char c = 33; c < 127; ++c) {  // every glyph, three times: the widest need the most room
+    INFO("glyph '" << c << "'");
+    REQUIRE(whole_vs_glyphs(std::string(3, c)));
+  }
+}
+
 TEST_CASE("save_png writes a file stb_image reads back pixel for pixel, and no temporary file") {
   plot::Canvas canvas(640, 480);
   canvas.fill_rect({100, 100, 50, 30}, Color::hex(0x123456));
