@@ -1,11 +1,17 @@
 // Module checkpoints through descent::save / descent::load: exact round trips, and every way a
 // load can fail (missing file, truncated or corrupted file, another model's checkpoint) gives
 // an error naming the file (and the tensor, where one is to blame) and leaves the model as it was.
+// Saving is crash-safe: a save that fails midway leaves the previous checkpoint byte for byte
+// and no temporary file, and concurrent saves of one path never mix their bytes.
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-
-#include <unistd.h>
+#include <thread>
 
 #include "helpers.h"
 
@@ -49,6 +55,19 @@ std::string read_file(const std::string& path) {
 }
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+// The names in path's folder that start with path's file name, other than the file itself:
+// temporary files a save left behind.
+std::vector<std::string> leftovers(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string base = fs::path(path).filename().string();
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path())) {
+    const std::string name = entry.path().filename().string();
+    if (name != base && name.rfind(base, 0) == 0) out.push_back(name);
+  }
+  return out;
 }
 
 // A trained-looking model: BatchNorm's running statistics and counter moved away from their start.
@@ -165,5 +184,96 @@ TEST_CASE("another model's checkpoint is refused naming each tensor that does no
   out.write("fc.scale", ones({1}));
   out.save_to(path);
   REQUIRE_THROWS_WITH(descent::load(target, path), Catch::Contains("unexpected entry 'fc.scale' (the model has no such tensor)"));
+  std::remove(path.c_str());
+}
+
+TEST_CASE("a checkpoint of an unsupported format version is refused naming the file and the version") {
+  const std::string path = temp_path("version.ckpt");
+  descent::save(trained_net(57), path);
+  std::string bytes = read_file(path);
+  const uint32_t version = 7;  // the uint32 after the 8-byte magic number
+  std::memcpy(bytes.data() + 8, &version, sizeof version);
+  write_file(path, bytes);
+  auto target = trained_net(58);
+  const auto before = state_bytes(*target);
+  REQUIRE_THROWS_WITH(descent::load(target, path),
+                      "checkpoint " + path + ": format version 7 is not supported (expected 2)");
+  REQUIRE(state_bytes(*target) == before);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("a save that fails midway leaves the previous checkpoint intact and no temporary file") {
+  namespace fs = std::filesystem;
+  const fs::path folder = temp_path("crash_folder");
+  fs::create_directories(folder);
+  const std::string path = (folder / "model.ckpt").string();
+  descent::save(trained_net(59), path);
+  const std::string previous = read_file(path);
+  auto bigger = std::make_shared<Net>(/*hidden=*/64);  // a file several times larger than the limit below
+
+  SECTION("the disk fills up while the file is written") {
+    // A file size limit makes write() fail with EFBIG after the first bytes, even for root
+    // (as a full disk would); SIGXFSZ, which would end the process, is ignored meanwhile.
+    rlimit old_limit;
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    rlimit small = old_limit;
+    small.rlim_cur = 1000;
+    auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    std::string error;
+    try {
+      descent::save(bigger, path);
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    ::setrlimit(RLIMIT_FSIZE, &old_limit);
+    ::signal(SIGXFSZ, old_handler);
+    REQUIRE(error == "checkpoint " + path + ": write failed: " + std::strerror(EFBIG));
+  }
+  SECTION("the temporary file cannot be renamed over the checkpoint") {
+    // The target is a folder that holds a file: rename() refuses to replace it.
+    const std::string blocked = (folder / "blocked.ckpt").string();
+    fs::create_directories(blocked);
+    write_file(blocked + "/keep", "x");
+    REQUIRE_THROWS_WITH(descent::save(bigger, blocked),
+                        Catch::StartsWith("checkpoint " + blocked + ": could not rename the temporary file: "));
+    REQUIRE(fs::is_directory(blocked));
+    REQUIRE(read_file(blocked + "/keep") == "x");
+    REQUIRE(leftovers(blocked).empty());
+  }
+  SECTION("the folder does not exist: a path under a file") {
+    const std::string under_file = path + "/inner.ckpt";  // path is a regular file
+    REQUIRE_THROWS_WITH(descent::save(bigger, under_file),
+                        Catch::StartsWith("checkpoint " + under_file + ": cannot create " + under_file + ".tmp."));
+  }
+  REQUIRE(read_file(path) == previous);
+  REQUIRE(leftovers(path).empty());
+  auto loaded = std::make_shared<Net>();
+  descent::load(loaded, path);  // still a valid checkpoint of the first model
+  REQUIRE(state_bytes(*loaded) == state_bytes(*trained_net(59)));
+  fs::remove_all(folder);
+}
+
+TEST_CASE("concurrent saves of one path never mix: the file is always one complete checkpoint") {
+  const std::string path = temp_path("concurrent.ckpt");
+  auto a = trained_net(60), b = trained_net(61);
+  std::vector<std::string> errors(2);
+  auto save_many = [&](std::shared_ptr<Net> net, std::string& error) {
+    try {
+      for (int i = 0; i < 20; ++i) descent::save(net, path);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  };
+  std::thread first(save_many, a, std::ref(errors[0])), second(save_many, b, std::ref(errors[1]));
+  first.join();
+  second.join();
+  REQUIRE(errors[0].empty());
+  REQUIRE(errors[1].empty());
+  auto loaded = std::make_shared<Net>();
+  descent::load(loaded, path);
+  const auto got = state_bytes(*loaded);
+  REQUIRE((got == state_bytes(*a) || got == state_bytes(*b)));
+  REQUIRE(leftovers(path).empty());
   std::remove(path.c_str());
 }
