@@ -9,6 +9,9 @@ Writes, in the format tests/helpers.h reads:
   tests/golden/optim_variants.txt  batch, stochastic and mini-batch gradient descent on a linear
                                    regression with the same SGD: the sample indices of every step
                                    (`order`) and the parameters after it.
+  tests/golden/optim_newton.txt    damped Newton (optim/newton.cpp's rule, written out with torch's
+                                   Hessian and Cholesky solve) on the same network: the parameters
+                                   after each step, the loss before it and the damping it needed.
   tests/golden/optim_clip.txt      clip_grad_norm_ (L2, L1, inf) and clip_grad_value_ on fixed
                                    gradients: the total norm and the clipped gradients.
   tests/golden/sched.txt           every learning-rate schedule: the lr of every group after
@@ -181,6 +184,64 @@ def write_optimizers():
                       clip=lambda ps: torch.nn.utils.clip_grad_value_(ps, 0.02))
 
 
+# ---- damped Newton ----------------------------------------------------------------------------
+# torch.optim has no Newton, so its rule (optim/newton.cpp, docs/optimizers.md) is written out
+# here with torch's Hessian and Cholesky solve. Each step:
+#   H ← (H + Hᵀ)/2;  λ = damping, then ×10 (from 1e-10·max(1, max|H_ii|) when damping is 0)
+#   until H + λI is positive definite and θ − lr·(H + λI)⁻¹g does not raise the loss beyond
+#   1e-12 relative (else that step is undone and λ grows).
+# With lr = 0.5 and damping = 0.1 on the tanh network the run takes every branch: H is
+# indefinite for most steps (λ = 10, later 1, is needed), at steps 34 and 35 H + 0.1·I is
+# positive definite but its step raises the loss (undone, λ = 1 is taken), and steps 36 and
+# 38–40 take λ = 0.1. No decision is close: every H + λI tried has no eigenvalue within 1.9e-3
+# of zero, and every trial step changes the loss by more than 1.4%.
+NEWTON = {"newton_damped": (0.5, 0.1)}  # name -> (lr, damping)
+
+
+def flat_loss(theta):
+    sizes = [INIT[k].numel() for k in NAMES]
+    parts = torch.split(theta, sizes)
+    return loss_fn({k: t.reshape(INIT[k].shape) for k, t in zip(NAMES, parts)})
+
+
+def newton_step(theta, lr, damping):
+    """One step of optim/newton.cpp; returns the new θ, the loss before the step and the λ used."""
+    t = theta.clone().requires_grad_(True)
+    loss = flat_loss(t)
+    (g,) = torch.autograd.grad(loss, t)
+    H = torch.autograd.functional.hessian(flat_loss, theta)
+    H = 0.5 * (H + H.T)
+    max_diag = float(H.diagonal().abs().max())
+    f0 = float(loss)
+    lam = damping
+    for _ in range(60):
+        L, info = torch.linalg.cholesky_ex(H + lam * torch.eye(len(theta)))
+        if int(info) == 0:
+            new = theta - lr * torch.cholesky_solve(g[:, None], L)[:, 0]
+            if float(flat_loss(new)) <= f0 + 1e-12 * abs(f0):
+                return new, f0, lam
+        lam = 10 * lam if lam > 0 else 1e-10 * max(1.0, max_diag)
+    raise RuntimeError("no damping gives a descent step")
+
+
+def write_newton():
+    with open(os.path.join(GOLDEN, "optim_newton.txt"), "w") as f:
+        for name, (lr, damping) in NEWTON.items():
+            theta = torch.cat([INIT[k].reshape(-1) for k in NAMES])
+            thetas, losses, lambdas = [], [], []
+            for _ in range(STEPS):
+                theta, loss, lam = newton_step(theta, lr, damping)
+                thetas.append(theta)
+                losses.append(loss)
+                lambdas.append(lam)
+            f.write(f"case {name}\nscalar lr {lr!r}\nscalar damping {damping!r}\n")
+            per_param = torch.split(torch.stack(thetas), [INIT[k].numel() for k in NAMES], dim=1)
+            for k, traj in zip(NAMES, per_param):
+                write_tensor(f, k, traj.reshape(STEPS, *INIT[k].shape))
+            write_tensor(f, "loss", torch.tensor(losses))
+            write_tensor(f, "damping", torch.tensor(lambdas))
+
+
 # ---- batch, stochastic and mini-batch gradient descent ------------------------------------
 def write_variants():
     torch.manual_seed(1)
@@ -327,7 +388,8 @@ def write_schedules():
 if __name__ == "__main__":
     os.makedirs(GOLDEN, exist_ok=True)
     write_optimizers()
+    write_newton()
     write_variants()
     write_clip()
     write_schedules()
-    print("wrote optim.txt, optim_variants.txt, optim_clip.txt, sched.txt to", os.path.normpath(GOLDEN))
+    print("wrote optim.txt, optim_newton.txt, optim_variants.txt, optim_clip.txt, sched.txt to", os.path.normpath(GOLDEN))

@@ -1,10 +1,12 @@
 // Every optimizer against PyTorch 1.13's trajectories (tests/golden/optim.txt, written by
 // tools/golden_optim.py): 40 steps on a small tanh network, each option that changes the update
 // at a non-default value, in float64. After every step each parameter must agree to
-// max|got − want| / max(max|want|, 1e-12) < 1e-10 (L-BFGS: 1e-7).
+// max|got − want| / max(max|want|, 1e-12) < 1e-10 (L-BFGS: 1e-7). Damped Newton, which torch.optim
+// lacks, follows its own rule written out with torch's Hessian (tests/golden/optim_newton.txt).
 // Set DESCENT_GOLDEN_REPORT=1 to print the worst error of every case.
 #include <cstdlib>
 #include <iostream>
+#include <set>
 
 #include "problem.h"
 
@@ -221,4 +223,39 @@ TEST_CASE("batch, stochastic and mini-batch gradient descent are one SGD fed dif
     CHECK(worst < 1e-10);
     if (std::getenv("DESCENT_GOLDEN_REPORT")) std::cout << "golden variants " << name << ": " << worst << "\n";
   }
+}
+
+TEST_CASE("damped Newton follows the reference trajectory for 40 steps in float64") {
+  // tests/golden/optim_newton.txt: newton.cpp's rule written out with torch's Hessian and
+  // Cholesky solve, on the tanh network of optim.txt. lr = 0.5 and damping = 0.1 make every
+  // branch count: λ raised because H + λI is indefinite, a step undone because it raised the
+  // loss, and steps at the given damping.
+  const test::TanhNet net(test::load_golden("optim.txt").at("problem"));
+  const auto cases = test::load_golden("optim_newton.txt");
+  REQUIRE(cases.size() == 1);
+  const test::GoldenCase& golden = cases.at("newton_damped");
+  Params params = net.fresh_params();
+  Newton newton(params, NewtonOptions(golden.scalars.at("lr")).damping(golden.scalars.at("damping")));
+  auto closure = [&] { return net.loss(params); };  // Newton differentiates the loss itself
+  const std::vector<double> want_loss = golden["loss"].to_vector<double>();
+  const std::vector<double> want_damping = golden["damping"].to_vector<double>();
+  const int64_t steps = int64_t(want_loss.size());
+  REQUIRE(steps >= 30);
+  std::set<double> dampings;
+  double worst = 0;
+  for (int64_t step = 0; step < steps; ++step) {
+    INFO("step " << step + 1);
+    const double loss = newton.step(closure).item<double>();
+    CHECK(std::abs(loss - want_loss[size_t(step)]) / std::abs(want_loss[size_t(step)]) < 1e-10);
+    REQUIRE(newton.last_damping() == want_damping[size_t(step)]);
+    dampings.insert(newton.last_damping());
+    for (size_t k = 0; k < params.size(); ++k) {
+      const Tensor want = golden[test::TanhNet::names[k]].select(0, step);
+      INFO(test::TanhNet::names[k] << "\n" << test::mismatch_report(params[k], want, 0, 1e-10));
+      REQUIRE(test::relative_error(params[k], want) < 1e-10);
+      worst = std::max(worst, test::relative_error(params[k], want));
+    }
+  }
+  CHECK(dampings == std::set<double>{0.1, 1.0, 10.0});  // the trajectory exercises the damping rule
+  if (std::getenv("DESCENT_GOLDEN_REPORT")) std::cout << "golden newton: worst relative error " << worst << "\n";
 }
