@@ -27,7 +27,7 @@ void RMSprop::check_options(const OptimizerOptions& base) const {
   CHECK(o->eps() >= 0, "RMSprop: eps must be >= 0, got ", o->eps());
   CHECK(o->momentum() >= 0, "RMSprop: momentum must be >= 0, got ", o->momentum());
   CHECK(o->weight_decay() >= 0, "RMSprop: weight_decay must be >= 0, got ", o->weight_decay());
-  CHECK(o->alpha() >= 0, "RMSprop: alpha must be >= 0, got ", o->alpha());
+  CHECK(o->alpha() >= 0 && o->alpha() <= 1, "RMSprop: alpha must be in [0, 1], got ", o->alpha());
 }
 
 std::unique_ptr<ParamState> RMSprop::make_state(const Tensor& param, const OptimizerOptions& base) const {

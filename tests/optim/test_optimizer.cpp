@@ -1,5 +1,7 @@
 // The Optimizer base and its options: validation messages, zero_grad, step(closure), param
 // groups, lazily created state, and the fused update loops on large tensors and on float32.
+#include <cmath>
+
 #include "problem.h"
 
 using namespace descent;
@@ -17,31 +19,86 @@ Tensor param(const Shape& shape) { return randn(shape, kFloat64).requires_grad_(
 
 TEST_CASE("invalid options raise std::invalid_argument naming the option and the value") {
   Params p = {param({3})};
-  REQUIRE_INVALID(SGD(p, SGDOptions(-0.1)), "SGD: lr must be >= 0, got -0.1");
-  REQUIRE_INVALID(SGD(p, SGDOptions(0.1).momentum(-0.9)), "SGD: momentum must be >= 0, got -0.9");
-  REQUIRE_INVALID(SGD(p, SGDOptions(0.1).weight_decay(-1)), "SGD: weight_decay must be >= 0, got -1");
-  REQUIRE_INVALID(SGD(p, SGDOptions(0.1).nesterov(true)), "SGD: nesterov needs momentum > 0, got momentum 0");
-  REQUIRE_INVALID(SGD(p, SGDOptions(0.1).momentum(0.9).dampening(0.1).nesterov(true)),
-                  "SGD: nesterov needs dampening = 0, got dampening 0.1");
-  REQUIRE_INVALID(Adagrad(p, AdagradOptions(0.1).lr_decay(-1)), "Adagrad: lr_decay must be >= 0, got -1");
-  REQUIRE_INVALID(Adagrad(p, AdagradOptions(0.1).initial_accumulator_value(-0.5)),
-                  "Adagrad: initial_accumulator_value must be >= 0, got -0.5");
-  REQUIRE_INVALID(RMSprop(p, RMSpropOptions(0.1).alpha(-0.5)), "RMSprop: alpha must be >= 0, got -0.5");
-  REQUIRE_INVALID(RMSprop(p, RMSpropOptions(-1)), "RMSprop: lr must be >= 0, got -1");
-  REQUIRE_INVALID(Adadelta(p, AdadeltaOptions().rho(1.5)), "Adadelta: rho must be in [0, 1], got 1.5");
-  REQUIRE_INVALID(Adam(p, AdamOptions(0.1).betas({1.0, 0.999})), "Adam: betas[0] must be in [0, 1), got 1");
-  REQUIRE_INVALID(Adam(p, AdamOptions(0.1).betas({0.9, -0.1})), "Adam: betas[1] must be in [0, 1), got -0.1");
-  REQUIRE_INVALID(Adam(p, AdamOptions(0.1).eps(-1e-8)), "Adam: eps must be >= 0, got -1e-08");
-  REQUIRE_INVALID(AdamW(p, AdamWOptions(-0.001)), "AdamW: lr must be >= 0, got -0.001");
-  REQUIRE_INVALID(AdamW(p, AdamWOptions().betas({0.9, 1.0})), "AdamW: betas[1] must be in [0, 1), got 1");
-  REQUIRE_INVALID(NAdam(p, NAdamOptions().momentum_decay(-1)), "NAdam: momentum_decay must be >= 0, got -1");
-  REQUIRE_INVALID(NAdam(p, NAdamOptions().betas({-0.5, 0.9})), "NAdam: betas[0] must be in [0, 1), got -0.5");
-  REQUIRE_INVALID(Adamax(p, AdamaxOptions().betas({0.9, 2.0})), "Adamax: betas[1] must be in [0, 1), got 2");
-  REQUIRE_INVALID(LBFGS(p, LBFGSOptions().history_size(0)), "LBFGS: history_size must be >= 1, got 0");
-  REQUIRE_INVALID(LBFGS(p, LBFGSOptions().line_search_fn("armijo")),
-                  "LBFGS: line_search_fn must be \"strong_wolfe\" or unset, got \"armijo\"");
-  REQUIRE_INVALID(Newton(p, NewtonOptions(1).damping(-1)), "Newton: damping must be >= 0, got -1");
-  // Parameter groups are checked the same way, and must hold usable tensors.
+  SECTION("SGD") {
+    REQUIRE_INVALID(SGD(p, SGDOptions(-0.1)), "SGD: lr must be >= 0, got -0.1");
+    REQUIRE_INVALID(SGD(p, SGDOptions(NAN)), "SGD: lr must be >= 0, got nan");
+    REQUIRE_INVALID(SGD(p, SGDOptions(0.1).momentum(-0.9)), "SGD: momentum must be >= 0, got -0.9");
+    REQUIRE_INVALID(SGD(p, SGDOptions(0.1).weight_decay(-1)), "SGD: weight_decay must be >= 0, got -1");
+    REQUIRE_INVALID(SGD(p, SGDOptions(0.1).nesterov(true)), "SGD: nesterov needs momentum > 0, got momentum 0");
+    REQUIRE_INVALID(SGD(p, SGDOptions(0.1).momentum(0.9).dampening(0.1).nesterov(true)),
+                    "SGD: nesterov needs dampening = 0, got dampening 0.1");
+  }
+  SECTION("Adagrad") {
+    REQUIRE_INVALID(Adagrad(p, AdagradOptions(-0.1)), "Adagrad: lr must be >= 0, got -0.1");
+    REQUIRE_INVALID(Adagrad(p, AdagradOptions(0.1).lr_decay(-1)), "Adagrad: lr_decay must be >= 0, got -1");
+    REQUIRE_INVALID(Adagrad(p, AdagradOptions(0.1).weight_decay(-0.5)), "Adagrad: weight_decay must be >= 0, got -0.5");
+    REQUIRE_INVALID(Adagrad(p, AdagradOptions(0.1).initial_accumulator_value(-0.5)),
+                    "Adagrad: initial_accumulator_value must be >= 0, got -0.5");
+    REQUIRE_INVALID(Adagrad(p, AdagradOptions(0.1).eps(-1e-10)), "Adagrad: eps must be >= 0, got -1e-10");
+  }
+  SECTION("RMSprop") {
+    REQUIRE_INVALID(RMSprop(p, RMSpropOptions(-1)), "RMSprop: lr must be >= 0, got -1");
+    REQUIRE_INVALID(RMSprop(p, RMSpropOptions(0.1).alpha(-0.5)), "RMSprop: alpha must be in [0, 1], got -0.5");
+    // α > 1 would give the mean square a negative weight (1 − α) on g², and √ of a negative.
+    REQUIRE_INVALID(RMSprop(p, RMSpropOptions(0.1).alpha(1.5)), "RMSprop: alpha must be in [0, 1], got 1.5");
+    REQUIRE_INVALID(RMSprop(p, RMSpropOptions(0.1).eps(-1)), "RMSprop: eps must be >= 0, got -1");
+    REQUIRE_INVALID(RMSprop(p, RMSpropOptions(0.1).momentum(-0.5)), "RMSprop: momentum must be >= 0, got -0.5");
+    REQUIRE_INVALID(RMSprop(p, RMSpropOptions(0.1).weight_decay(-0.1)), "RMSprop: weight_decay must be >= 0, got -0.1");
+  }
+  SECTION("Adadelta") {
+    REQUIRE_INVALID(Adadelta(p, AdadeltaOptions(-1)), "Adadelta: lr must be >= 0, got -1");
+    REQUIRE_INVALID(Adadelta(p, AdadeltaOptions().rho(1.5)), "Adadelta: rho must be in [0, 1], got 1.5");
+    REQUIRE_INVALID(Adadelta(p, AdadeltaOptions().rho(-0.1)), "Adadelta: rho must be in [0, 1], got -0.1");
+    REQUIRE_INVALID(Adadelta(p, AdadeltaOptions().eps(-1e-6)), "Adadelta: eps must be >= 0, got -1e-06");
+    REQUIRE_INVALID(Adadelta(p, AdadeltaOptions().weight_decay(-1)), "Adadelta: weight_decay must be >= 0, got -1");
+  }
+  SECTION("Adam") {
+    REQUIRE_INVALID(Adam(p, AdamOptions(-0.01)), "Adam: lr must be >= 0, got -0.01");
+    REQUIRE_INVALID(Adam(p, AdamOptions(0.1).betas({1.0, 0.999})), "Adam: betas[0] must be in [0, 1), got 1");
+    REQUIRE_INVALID(Adam(p, AdamOptions(0.1).betas({0.9, -0.1})), "Adam: betas[1] must be in [0, 1), got -0.1");
+    REQUIRE_INVALID(Adam(p, AdamOptions(0.1).eps(-1e-8)), "Adam: eps must be >= 0, got -1e-08");
+    REQUIRE_INVALID(Adam(p, AdamOptions(0.1).weight_decay(-0.01)), "Adam: weight_decay must be >= 0, got -0.01");
+  }
+  SECTION("AdamW") {
+    REQUIRE_INVALID(AdamW(p, AdamWOptions(-0.001)), "AdamW: lr must be >= 0, got -0.001");
+    REQUIRE_INVALID(AdamW(p, AdamWOptions().betas({-0.9, 0.999})), "AdamW: betas[0] must be in [0, 1), got -0.9");
+    REQUIRE_INVALID(AdamW(p, AdamWOptions().betas({0.9, 1.0})), "AdamW: betas[1] must be in [0, 1), got 1");
+    REQUIRE_INVALID(AdamW(p, AdamWOptions().eps(-1)), "AdamW: eps must be >= 0, got -1");
+    REQUIRE_INVALID(AdamW(p, AdamWOptions().weight_decay(-0.01)), "AdamW: weight_decay must be >= 0, got -0.01");
+  }
+  SECTION("NAdam") {
+    REQUIRE_INVALID(NAdam(p, NAdamOptions(-0.002)), "NAdam: lr must be >= 0, got -0.002");
+    REQUIRE_INVALID(NAdam(p, NAdamOptions().betas({-0.5, 0.9})), "NAdam: betas[0] must be in [0, 1), got -0.5");
+    REQUIRE_INVALID(NAdam(p, NAdamOptions().betas({0.9, 1.5})), "NAdam: betas[1] must be in [0, 1), got 1.5");
+    REQUIRE_INVALID(NAdam(p, NAdamOptions().eps(-1)), "NAdam: eps must be >= 0, got -1");
+    REQUIRE_INVALID(NAdam(p, NAdamOptions().weight_decay(-1)), "NAdam: weight_decay must be >= 0, got -1");
+    REQUIRE_INVALID(NAdam(p, NAdamOptions().momentum_decay(-1)), "NAdam: momentum_decay must be >= 0, got -1");
+  }
+  SECTION("Adamax") {
+    REQUIRE_INVALID(Adamax(p, AdamaxOptions(-0.002)), "Adamax: lr must be >= 0, got -0.002");
+    REQUIRE_INVALID(Adamax(p, AdamaxOptions().betas({1.0, 0.9})), "Adamax: betas[0] must be in [0, 1), got 1");
+    REQUIRE_INVALID(Adamax(p, AdamaxOptions().betas({0.9, 2.0})), "Adamax: betas[1] must be in [0, 1), got 2");
+    REQUIRE_INVALID(Adamax(p, AdamaxOptions().eps(-1)), "Adamax: eps must be >= 0, got -1");
+    REQUIRE_INVALID(Adamax(p, AdamaxOptions().weight_decay(-0.5)), "Adamax: weight_decay must be >= 0, got -0.5");
+  }
+  SECTION("LBFGS") {
+    REQUIRE_INVALID(LBFGS(p, LBFGSOptions(-1)), "LBFGS: lr must be >= 0, got -1");
+    REQUIRE_INVALID(LBFGS(p, LBFGSOptions().max_iter(0)), "LBFGS: max_iter must be >= 1, got 0");
+    REQUIRE_INVALID(LBFGS(p, LBFGSOptions().max_eval(0)), "LBFGS: max_eval must be >= 1, got 0");
+    REQUIRE_INVALID(LBFGS(p, LBFGSOptions().history_size(0)), "LBFGS: history_size must be >= 1, got 0");
+    REQUIRE_INVALID(LBFGS(p, LBFGSOptions().tolerance_grad(-1)), "LBFGS: tolerance_grad must be >= 0, got -1");
+    REQUIRE_INVALID(LBFGS(p, LBFGSOptions().tolerance_change(-1)), "LBFGS: tolerance_change must be >= 0, got -1");
+    REQUIRE_INVALID(LBFGS(p, LBFGSOptions().line_search_fn("armijo")),
+                    "LBFGS: line_search_fn must be \"strong_wolfe\" or unset, got \"armijo\"");
+  }
+  SECTION("Newton") {
+    REQUIRE_INVALID(Newton(p, NewtonOptions(-0.5)), "Newton: lr must be >= 0, got -0.5");
+    REQUIRE_INVALID(Newton(p, NewtonOptions(1).damping(-1)), "Newton: damping must be >= 0, got -1");
+  }
+}
+
+TEST_CASE("parameter groups are checked like the constructor's options, and must hold usable tensors") {
+  Params p = {param({3})};
   SGD sgd(p, SGDOptions(0.1));
   REQUIRE_INVALID(sgd.add_param_group({param({2})}, SGDOptions(0.1).momentum(-1)), "SGD: momentum must be >= 0, got -1");
   REQUIRE_INVALID(sgd.add_param_group({param({2})}, AdamOptions(0.1)), "SGD: a parameter group needs SGDOptions");
