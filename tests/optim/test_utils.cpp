@@ -1,4 +1,7 @@
 // nn::utils around the optimizers (clipping, penalties) and the Cholesky kernel behind Newton.
+#include <cmath>
+#include <cstring>
+
 #include "helpers.h"
 #include "tensor/kernels/cholesky.h"
 
@@ -16,11 +19,49 @@ TEST_CASE("clip_grad_norm_ skips parameters without gradients and leaves small g
   CHECK(test::relative_error(a.grad(), tensor({0.6, 0.8}, {2}, kFloat64)) < 1e-6);  // 1e-6 in the divisor
 }
 
-TEST_CASE("clip_grad_norm_ can refuse a non-finite norm") {
-  Tensor a = zeros({2}, kFloat64).requires_grad_();
-  a.mutable_grad() = tensor({1.0, INFINITY}, {2}, kFloat64);
-  REQUIRE_THROWS_AS(nn::utils::clip_grad_norm_(a, 1.0, 2.0, /*error_if_nonfinite=*/true), std::runtime_error);
-  CHECK(a.grad().to_vector<double>()[0] == 1.0);  // unchanged after the error
+namespace {
+// Gradients compared bit for bit, NaN included (NaN != NaN, so == would not do).
+bool same_bits(const Tensor& a, const std::vector<double>& want) {
+  const std::vector<double> got = a.to_vector<double>();
+  return got.size() == want.size() && std::memcmp(got.data(), want.data(), got.size() * sizeof(double)) == 0;
+}
+}  // namespace
+
+TEST_CASE("clip_grad_norm_ can refuse a non-finite norm, naming it, and then leaves every gradient alone") {
+  Tensor a = zeros({2}, kFloat64).requires_grad_(), b = zeros({2}, kFloat64).requires_grad_();
+  const std::vector<double> b_grad = {3.0, 4.0};
+  b.mutable_grad() = tensor(b_grad, {2}, kFloat64);
+  auto refuse = [&](const std::vector<double>& a_grad, double norm_type, const std::string& message) {
+    a.mutable_grad() = tensor(a_grad, {2}, kFloat64);
+    REQUIRE_THROWS_MATCHES(nn::utils::clip_grad_norm_(Params{a, b}, 1.0, norm_type, /*error_if_nonfinite=*/true),
+                           std::runtime_error, Catch::Message(message));
+    CHECK(same_bits(a.grad(), a_grad));
+    CHECK(same_bits(b.grad(), b_grad));
+  };
+  const std::string hint = "), so it cannot be clipped; pass error_if_nonfinite = false to scale by it anyway";
+  SECTION("an infinite gradient") {
+    refuse({1.0, INFINITY}, 2.0, "clip_grad_norm_: the total norm of order 2.000000 of the gradients is non-finite (inf" + hint);
+    refuse({-INFINITY, 1.0}, nn::utils::kInfNorm,
+           "clip_grad_norm_: the total norm of order inf of the gradients is non-finite (inf" + hint);
+  }
+  SECTION("a NaN gradient") {
+    refuse({NAN, 1.0}, 2.0, "clip_grad_norm_: the total norm of order 2.000000 of the gradients is non-finite (nan" + hint);
+    refuse({1.0, NAN}, 1.0, "clip_grad_norm_: the total norm of order 1.000000 of the gradients is non-finite (nan" + hint);
+    // The ∞-norm is a max, and a max must not skip the NaN.
+    refuse({NAN, 1.0}, nn::utils::kInfNorm,
+           "clip_grad_norm_: the total norm of order inf of the gradients is non-finite (nan" + hint);
+  }
+  SECTION("without the error, the gradients are scaled by the non-finite norm, as in torch") {
+    a.mutable_grad() = tensor({1.0, INFINITY}, {2}, kFloat64);
+    CHECK(std::isinf(nn::utils::clip_grad_norm_(Params{a, b}, 1.0)));
+    const std::vector<double> ga = a.grad().to_vector<double>();
+    CHECK((ga[0] == 0.0 && std::isnan(ga[1])));  // scaled by 1/∞ = 0, and ∞·0 is NaN
+    CHECK(b.grad().to_vector<double>() == std::vector<double>{0.0, 0.0});
+    a.mutable_grad() = tensor({NAN, 2.0}, {2}, kFloat64);
+    b.mutable_grad() = tensor(b_grad, {2}, kFloat64);
+    CHECK(std::isnan(nn::utils::clip_grad_norm_(Params{a, b}, 1.0, nn::utils::kInfNorm)));
+    for (double g : b.grad().to_vector<double>()) CHECK(std::isnan(g));
+  }
   REQUIRE_THROWS_WITH(nn::utils::clip_grad_norm_(a, 1.0, -1.0), "clip_grad_norm_: norm_type must be > 0 (or infinity), got -1");
 }
 
