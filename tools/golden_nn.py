@@ -3,8 +3,8 @@
 
 Each case holds float64 inputs x0, x1, ... (and integer inputs i0, ...), an upstream gradient g,
 the output `out` and the gradients grad0, grad1, ... of sum(out * g) with respect to each xk.
-Batch-norm cases also hold running statistics after several training steps and an evaluation
-output. The C++ test (tests/nn/test_golden_nn.cpp) runs the same computation and compares with
+Batch-norm cases also hold running statistics after several training steps (when the module
+tracks them) and an evaluation output (and, for the later cases, its input gradient). The C++ test (tests/nn/test_golden_nn.cpp) runs the same computation and compares with
 max|got - want| / max(max|want|, 1e-12) < 1e-10.
 Writes tests/golden/nn.txt in the format tests/helpers.h reads.
 """
@@ -42,25 +42,38 @@ def case(f, name, fn, inputs, index_inputs=()):
         f.write(f"tensor grad{i} " + fmt(gr if gr is not None else torch.zeros_like(xs[i])))
 
 
-def batch_norm_running(f, name, module, shapes, eval_shape):
-    """Several training steps of a BatchNorm module, then its running statistics and an eval pass."""
-    with torch.no_grad():
-        module.weight.copy_(torch.rand(module.num_features) + 0.5)
-        module.bias.copy_(torch.randn(module.num_features))
+def batch_norm_running(f, name, module, shapes, eval_shape, eval_grad=False):
+    """Several training steps of a BatchNorm module, then its running statistics (if it tracks
+    them) and an eval pass; with eval_grad also the input's gradient of sum(eval_out * eval_g)."""
+    if module.affine:
+        with torch.no_grad():
+            module.weight.copy_(torch.rand(module.num_features) + 0.5)
+            module.bias.copy_(torch.randn(module.num_features))
     f.write(f"case {name}\n")
-    f.write("tensor weight " + fmt(module.weight))
-    f.write("tensor bias " + fmt(module.bias))
+    if module.affine:
+        f.write("tensor weight " + fmt(module.weight))
+        f.write("tensor bias " + fmt(module.bias))
     module.train()
     for k, shape in enumerate(shapes):
         x = torch.randn(shape) * 2 + 1
         f.write(f"tensor step{k} " + fmt(x))
         module(x)
-    f.write("tensor running_mean " + fmt(module.running_mean))
-    f.write("tensor running_var " + fmt(module.running_var))
+    if module.track_running_stats:
+        f.write("tensor running_mean " + fmt(module.running_mean))
+        f.write("tensor running_var " + fmt(module.running_var))
     module.eval()
     x = torch.randn(eval_shape)
     f.write("tensor eval_in " + fmt(x))
-    f.write("tensor eval_out " + fmt(module(x)))
+    if not eval_grad:
+        f.write("tensor eval_out " + fmt(module(x)))
+        return
+    x.requires_grad_(True)
+    out = module(x)
+    g = torch.randn(out.shape)
+    (grad,) = torch.autograd.grad((out * g).sum(), x)
+    f.write("tensor eval_out " + fmt(out))
+    f.write("tensor eval_g " + fmt(g))
+    f.write("tensor eval_grad " + fmt(grad))
 
 
 r = torch.randn
@@ -128,4 +141,20 @@ with open(OUT, "w") as f:
     case(f, "multi_margin_p2_margin05", lambda x, t: F.multi_margin_loss(x, t, p=2, margin=0.5), [r(N, C)], [y])
     case(f, "bce_with_logits_large", lambda a, b: F.binary_cross_entropy_with_logits(a, b),
          [torch.tensor([[-60.0, -8.0, 0.5], [9.0, 45.0, -0.25]]), torch.rand(2, 3)])
+    # ---- later additions, drawn after everything above so that its numbers stay as they were
+    # a non-default ignore_index (2, a real class here), alone and together with label smoothing
+    y3 = torch.randint(0, C, (N,))
+    y3[0] = 2
+    y3[3] = 2
+    for red in ["mean", "sum", "none"]:
+        case(f, f"nll_loss_ignore2_{red}", lambda x, t, red=red: F.nll_loss(x, t, reduction=red, ignore_index=2),
+             [torch.log_softmax(r(N, C), 1)], [y3])
+        case(f, f"cross_entropy_smooth_ignore2_{red}",
+             lambda x, t, red=red: F.cross_entropy(x, t, reduction=red, label_smoothing=0.15, ignore_index=2),
+             [r(N, C) * 2], [y3])
+    # batch norm without weight and bias; and without running statistics (eval uses the batch's)
+    batch_norm_running(f, "batch_norm2d_running_noaffine", torch.nn.BatchNorm2d(3, affine=False),
+                       [(4, 3, 5, 5), (2, 3, 3, 4)], (2, 3, 4, 4), eval_grad=True)
+    batch_norm_running(f, "batch_norm1d_no_running_stats", torch.nn.BatchNorm1d(4, track_running_stats=False),
+                       [(6, 4), (5, 4, 3)], (5, 4, 3), eval_grad=True)
 print("wrote", OUT)

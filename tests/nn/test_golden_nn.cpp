@@ -1,7 +1,8 @@
 // Layers and losses against PyTorch (tools/golden_nn.py wrote tests/golden/nn.txt): for each
 // case, out = f(x0, x1, ..., i0, ...) and grad_k = d Σ(out·g) / d x_k, all in float64, must agree
 // to max|got − want| / max(max|want|, 1e-12) < 1e-10. Batch norm also compares its running
-// statistics after several training steps and its output in evaluation mode.
+// statistics after several training steps and its output (and input gradient) in evaluation
+// mode, with and without affine parameters and running statistics.
 #include "helpers.h"
 
 using namespace descent;
@@ -61,6 +62,13 @@ std::map<std::string, Op> golden_ops() {
     ops["nll_loss_ignore_" + s] = [red](const Args& x, auto& c) {
       return nn::NLLLoss(nn::NLLLossOptions().reduction(red)).forward(x[0], c["i0"]);
     };
+    ops["nll_loss_ignore2_" + s] = [red](const Args& x, auto& c) {
+      return nn::NLLLoss(nn::NLLLossOptions().reduction(red).ignore_index(2)).forward(x[0], c["i0"]);
+    };
+    ops["cross_entropy_smooth_ignore2_" + s] = [red](const Args& x, auto& c) {
+      auto options = nn::CrossEntropyLossOptions().reduction(red).label_smoothing(0.15).ignore_index(2);
+      return nn::CrossEntropyLoss(options).forward(x[0], c["i0"]);
+    };
     ops["mse_loss_" + s] = [red](const Args& x, auto&) {
       return nn::MSELoss(nn::MSELossOptions().reduction(red)).forward(x[0], x[1]);
     };
@@ -111,28 +119,40 @@ TEST_CASE("layers and losses match PyTorch's values and gradients") {
 }
 
 TEST_CASE("batch norm running statistics and evaluation match PyTorch after several steps") {
+  // A case holds weight and bias only if the module is affine, running statistics only if it
+  // tracks them; without them, evaluation normalizes by the batch's statistics as in training.
   const auto cases = test::load_golden("nn.txt");
-  for (const std::string name : {"batch_norm2d_running", "batch_norm1d_running_cumulative"}) {
+  int checked = 0;
+  for (const auto& [name, c] : cases) {
+    if (!c.tensors.count("eval_in")) continue;
     INFO("case " << name);
-    const test::GoldenCase& c = cases.at(name);
-    const bool two_d = name.starts_with("batch_norm2d");
-    const int64_t C = c["weight"].numel();
-    auto options = nn::BatchNormOptions(C);
-    if (!two_d) options.momentum(std::nullopt);
+    const bool affine = c.tensors.count("weight") > 0, tracking = c.tensors.count("running_mean") > 0;
+    auto options = nn::BatchNormOptions(c["eval_in"].size(1)).affine(affine).track_running_stats(tracking);
+    if (name.find("cumulative") != std::string::npos) options.momentum(std::nullopt);
     std::shared_ptr<nn::BatchNormBase> bn;
-    if (two_d) bn = std::make_shared<nn::BatchNorm2d>(options);
+    if (name.starts_with("batch_norm2d")) bn = std::make_shared<nn::BatchNorm2d>(options);
     else bn = std::make_shared<nn::BatchNorm1d>(options);
     bn->to(kFloat64);
-    {
+    REQUIRE(bn->parameters().size() == (affine ? 2u : 0u));
+    REQUIRE(bn->buffers().size() == (tracking ? 3u : 0u));
+    if (affine) {
       NoGradGuard no_grad;
       bn->weight.copy_(c["weight"]);
       bn->bias.copy_(c["bias"]);
     }
-    for (int k = 0; c.tensors.count("step" + std::to_string(k)); ++k) bn->forward(c["step" + std::to_string(k)]);
-    require_match(bn->running_mean, c["running_mean"], "running_mean");
-    require_match(bn->running_var, c["running_var"], "running_var");
-    REQUIRE(bn->num_batches_tracked.item<int64_t>() == 3);
+    int steps = 0;
+    for (; c.tensors.count("step" + std::to_string(steps)); ++steps) bn->forward(c["step" + std::to_string(steps)]);
+    if (tracking) {
+      require_match(bn->running_mean, c["running_mean"], "running_mean");
+      require_match(bn->running_var, c["running_var"], "running_var");
+      REQUIRE(bn->num_batches_tracked.item<int64_t>() == steps);
+    }
     bn->eval();
-    require_match(bn->forward(c["eval_in"]), c["eval_out"], "eval_out");
+    Tensor x = c["eval_in"].clone().requires_grad_();
+    Tensor out = bn->forward(x);
+    require_match(out, c["eval_out"], "eval_out");
+    if (c.tensors.count("eval_g")) require_match(autograd::grad({out}, {x}, {c["eval_g"]})[0], c["eval_grad"], "eval_grad");
+    ++checked;
   }
+  REQUIRE(checked == 4);
 }
