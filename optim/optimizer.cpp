@@ -136,7 +136,10 @@ void Optimizer::load(const serialize::InputArchive& archive, const std::string& 
   // First read and check everything into new objects; only then replace the current values,
   // so that a checkpoint that does not fit leaves this optimizer as it was.
   const std::string stored = archive.read_string(prefix + "optimizer");
-  if (stored != name_) load_error(archive, "holds the state of a " + stored + " optimizer, not of " + name_);
+  if (stored != name_) {
+    const char* article = !stored.empty() && std::string("AEIOU").find(stored[0]) != std::string::npos ? "an " : "a ";
+    load_error(archive, "holds the state of " + (article + stored) + " optimizer, not of " + name_);
+  }
   const int64_t n_groups = archive.read_int(prefix + "param_groups");
   if (n_groups != int64_t(groups_.size()))
     load_error(archive, name_ + " has " + std::to_string(groups_.size()) + " parameter groups, the file " +

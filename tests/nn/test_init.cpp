@@ -102,3 +102,34 @@ TEST_CASE("layers start from PyTorch's default initialization") {
   nn::Linear again(400, 300);
   REQUIRE(again.weight.to_vector<float>() == linear.weight.to_vector<float>());
 }
+
+TEST_CASE("BatchNorm1d starts as PyTorch's: weight 1, bias 0, running mean 0, running variance 1") {
+  manual_seed(6);
+  nn::BatchNorm1d bn(5);
+  REQUIRE(bn.options.eps() == 1e-5);
+  REQUIRE(bn.options.momentum() == std::optional<double>(0.1));
+  REQUIRE(bn.weight.dtype() == kFloat32);
+  REQUIRE(bn.weight.sizes() == Dims{5});
+  REQUIRE(bn.weight.to_vector<float>() == std::vector<float>(5, 1.0f));
+  REQUIRE(bn.bias.to_vector<float>() == std::vector<float>(5, 0.0f));
+  REQUIRE((bn.weight.requires_grad() && bn.bias.requires_grad()));
+  REQUIRE(bn.running_mean.to_vector<float>() == std::vector<float>(5, 0.0f));
+  REQUIRE(bn.running_var.to_vector<float>() == std::vector<float>(5, 1.0f));
+  REQUIRE_FALSE(bn.running_mean.requires_grad());
+  REQUIRE(bn.num_batches_tracked.dtype() == kInt64);
+  REQUIRE(bn.num_batches_tracked.item<int64_t>() == 0);
+  REQUIRE(bn.named_parameters().size() == 2);
+  REQUIRE(bn.named_buffers().size() == 3);
+  // a training step moves the statistics; reset_parameters() brings everything back
+  bn.forward(randn({8, 5}) * 3.0 + 2.0);
+  REQUIRE(bn.running_mean.to_vector<float>() != std::vector<float>(5, 0.0f));
+  bn.reset_parameters();
+  REQUIRE(bn.running_mean.to_vector<float>() == std::vector<float>(5, 0.0f));
+  REQUIRE(bn.running_var.to_vector<float>() == std::vector<float>(5, 1.0f));
+  REQUIRE(bn.num_batches_tracked.item<int64_t>() == 0);
+  // without affine or tracking, the corresponding tensors do not exist
+  nn::BatchNorm1d bare(nn::BatchNormOptions(5).affine(false).track_running_stats(false));
+  REQUIRE(bare.parameters().empty());
+  REQUIRE(bare.buffers().empty());
+  REQUIRE_FALSE(bare.weight.defined());
+}

@@ -1,7 +1,8 @@
 // Saving and resuming: N steps straight must give bitwise the same parameters as N/2 steps,
 // save (parameters, optimizer, schedule), load into freshly built objects, N/2 more steps —
 // for every optimizer, each with a schedule attached. Also: load refuses files that do not fit
-// and then leaves the optimizer as it was.
+// and then leaves the optimizer as it was. Two parameter groups of float32 parameters resume
+// exactly as well.
 #include <cstdio>
 
 #include "problem.h"
@@ -164,7 +165,7 @@ TEST_CASE("loading a checkpoint that does not fit throws and leaves the optimize
 
   // Another optimizer type.
   SGD sgd(net.fresh_params(), SGDOptions(0.1));
-  REQUIRE_THROWS_WITH(descent::load(sgd, path), Catch::Contains("holds the state of a Adam optimizer, not of SGD"));
+  REQUIRE_THROWS_WITH(descent::load(sgd, path), Catch::Contains("holds the state of an Adam optimizer, not of SGD"));
 
   // Same type, but a parameter of another shape: nothing may change, not even the lr.
   Params wrong = net.fresh_params();
@@ -179,4 +180,84 @@ TEST_CASE("loading a checkpoint that does not fit throws and leaves the optimize
   REQUIRE_THROWS_WITH(descent::load(grouped, path), Catch::Contains("has 2 parameter groups, the file 1"));
   CHECK(grouped.param_groups()[1].lr() == 0.03);
   std::remove(path.c_str());
+}
+
+TEST_CASE("resuming with two parameter groups of float32 parameters is bitwise exact too") {
+  // Each group has its own options (and so its own lr under the schedule), and the state
+  // tensors are float32 like their parameters: the file must keep both exactly.
+  const test::TanhNet net(test::load_golden("optim.txt").at("problem"));
+  auto fresh = [&] {
+    Params p = net.fresh_params();
+    for (Tensor& t : p) t = t.detach().to(kFloat32).requires_grad_();
+    return p;
+  };
+  test::TanhNet net32 = net;
+  net32.X = net.X.to(kFloat32), net32.Y = net.Y.to(kFloat32);
+  using Make = std::function<std::unique_ptr<Optimizer>(const Params&)>;
+  const std::vector<std::pair<std::string, Make>> makes = {
+      {"SGD", [](const Params& p) {
+         auto o = std::make_unique<SGD>(Params{p[0], p[1]}, SGDOptions(0.1).momentum(0.9));
+         o->add_param_group({p[2], p[3]}, SGDOptions(0.03).momentum(0.5).dampening(0.2).weight_decay(0.01));
+         return o;
+       }},
+      {"Adam", [](const Params& p) {
+         auto o = std::make_unique<Adam>(Params{p[0], p[1]}, AdamOptions(0.02));
+         o->add_param_group({p[2], p[3]}, AdamOptions(0.005).betas({0.7, 0.9}).weight_decay(0.1).amsgrad(true));
+         return o;
+       }},
+      {"RMSprop", [](const Params& p) {
+         auto o = std::make_unique<RMSprop>(Params{p[0], p[2]}, RMSpropOptions(0.01).centered(true));
+         o->add_param_group({p[1], p[3]}, RMSpropOptions(0.003).momentum(0.5));
+         return o;
+       }},
+  };
+  constexpr int N = 16;
+  for (const auto& [name, make] : makes) {
+    INFO(name);
+    auto train = [&](const Params& params, Optimizer& opt, LRScheduler& sched, int steps) {
+      for (int i = 0; i < steps; ++i) {
+        opt.zero_grad();
+        net32.loss(params).backward();
+        opt.step();
+        sched.step();
+      }
+    };
+    auto schedule = [](Optimizer& o) { return std::make_unique<StepLR>(o, 5, 0.5); };
+    Params straight = fresh();
+    auto opt1 = make(straight);
+    auto sched1 = schedule(*opt1);
+    train(straight, *opt1, *sched1, N);
+
+    Params first = fresh();
+    auto opt2 = make(first);
+    auto sched2 = schedule(*opt2);
+    train(first, *opt2, *sched2, N / 2);
+    const std::string path = test::temp_path("resume_groups");
+    {
+      serialize::OutputArchive out;
+      for (size_t k = 0; k < first.size(); ++k) out.write("param." + std::to_string(k), first[k]);
+      opt2->save(out, "optimizer.");
+      sched2->save(out, "scheduler.");
+      out.save_to(path);
+    }
+    Params resumed = fresh();
+    auto opt3 = make(resumed);
+    auto sched3 = schedule(*opt3);
+    {
+      serialize::InputArchive in;
+      in.load_from(path);
+      NoGradGuard no_grad;
+      for (size_t k = 0; k < resumed.size(); ++k) resumed[k].copy_(in.read_tensor("param." + std::to_string(k)));
+      opt3->load(in, "optimizer.");
+      sched3->load(in, "scheduler.");
+    }
+    std::remove(path.c_str());
+    REQUIRE(opt3->param_groups().size() == 2);
+    CHECK(opt3->param_groups()[1].lr() == opt2->param_groups()[1].lr());
+    CHECK(opt3->param_groups()[1].lr() != opt3->param_groups()[0].lr());
+    train(resumed, *opt3, *sched3, N - N / 2);
+    for (const Tensor& p : resumed) REQUIRE(p.dtype() == kFloat32);
+    CHECK(test::bitwise_equal(resumed, straight));
+    CHECK_FALSE(test::bitwise_equal(resumed, fresh()));
+  }
 }
