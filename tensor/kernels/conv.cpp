@@ -5,6 +5,7 @@
 // in cache between the copy and the GEMM. Most stride-1 layers skip im2col for the forward, and
 // layers with few input channels (K ≤ 32: a network's first layer) for the weight gradient too,
 // running the direct kernels of conv_direct.cpp on each image instead (that file says when).
+// The other stride-1 backward passes use that file's flat layout with GEMMs (backward_flat).
 //
 // The weight gradient is a sum over images. To make it independent of the thread count, images
 // are taken in fixed groups of kImagesPerPartial: each group accumulates its own partial sum
@@ -55,6 +56,18 @@ template <class T> double sum_run(const T* p, int64_t n) {
   double s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
   for (; i < n; ++i) s += double(p[i]);
   return s;
+}
+
+// out[i] = Σ_group partials[group][i], added in group order whatever the threads (so that a
+// weight gradient does not depend on how the batch was split).
+template <class S, class T> void sum_partials(const S* partials, int64_t groups, int64_t size, T* out) {
+  parallel_for(0, size, 1 << 15, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      S s = 0;
+      for (int64_t group = 0; group < groups; ++group) s += partials[group * size + i];
+      out[i] = T(s);
+    }
+  });
 }
 
 // Output columns ow in [lo, hi) read input column ow·stride + offset inside [0, width).
@@ -245,12 +258,96 @@ void forward(const T* x, const T* w, const T* b, T* out, const Geometry& g, cons
   });
 }
 
+// Stride 1 in the flat layout of conv_direct.cpp: with q = oh·Wp + ow running over all HO·Wp
+// positions of an image (the columns ow >= WO are junk), tap t = (c, ki, kj) of position q reads
+// the padded image at q + offset(t). An im2col row is then one contiguous run of the padded image,
+// and col2im adds one run back, where the [K, L] layout needs HO runs of WO (10 on LeNet's second
+// layer, whose col2im took as long as its GEMM). g is spread into the same layout with zeros in
+// the junk columns, so they add nothing to either gradient; the GEMMs grow by Wp / WO. Images of
+// a partial-sum group share GEMMs, their flat columns side by side, as many as fit kFlatBudget.
+//   cols: [K, m·Q]   g_flat: [O, m·Q]   grad_w += g_flat · colsᵀ   cols = weightᵀ · g_flat
+constexpr int64_t kFlatBudget = 1 << 17;  // elements of one task's cols buffer (512 KiB in float)
+
+template <class T>
+void backward_flat(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Geometry& g,
+                   const Conv2dParams& p) {
+  const int64_t Hp = g.H + 2 * p.pad_h, Wp = g.W + 2 * p.pad_w, Q = g.HO * Wp;
+  const int64_t slack = (p.kernel_w - 1) * p.dilation_w;  // the last tap's run ends this far past the image
+  const int64_t per_gemm = std::clamp(kFlatBudget / (g.K * Q), int64_t(1), kImagesPerPartial);
+  const int64_t ld = per_gemm * Q;  // a fixed row length, so the junk columns stay where the zeros are
+  Tensor offsets_storage = empty({g.K}, kInt64);
+  int64_t* offsets = offsets_storage.data_ptr<int64_t>();
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t ki = 0; ki < p.kernel_h; ++ki)
+      for (int64_t kj = 0; kj < p.kernel_w; ++kj)
+        offsets[(c * p.kernel_h + ki) * p.kernel_w + kj] = (c * Hp + ki * p.dilation_h) * Wp + kj * p.dilation_w;
+  const int64_t groups = (g.N + kImagesPerPartial - 1) / kImagesPerPartial;
+  Tensor partial_w = gw ? empty({groups, g.O, g.K}, dtype_of<T>()) : Tensor();
+  Tensor partial_b_sums = gb ? zeros({groups * g.O}, kFloat64) : Tensor();
+  double* partial_b = gb ? partial_b_sums.data_ptr<double>() : nullptr;
+  parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
+    Tensor cols_storage = empty({g.K * ld}, dtype_of<T>()), g_storage = zeros({g.O * ld}, dtype_of<T>());
+    T* cols = cols_storage.data_ptr<T>();
+    T* g_flat = g_storage.data_ptr<T>();
+    std::optional<PaddedImage<T>> padded, padded_grad;
+    if (gw) padded.emplace(g, p, slack);
+    if (gx) padded_grad.emplace(g, p, slack);
+    for (int64_t group = g0; group < g1; ++group) {
+      const int64_t group_end = std::min(g.N, (group + 1) * kImagesPerPartial);
+      for (int64_t first = group * kImagesPerPartial; first < group_end; first += per_gemm) {
+        const int64_t m = std::min(per_gemm, group_end - first);
+        for (int64_t i = 0; i < m; ++i) {
+          const T* g_n = go + (first + i) * g.O * g.L;
+          for (int64_t o = 0; o < g.O; ++o)
+            for (int64_t oh = 0; oh < g.HO; ++oh)
+              std::copy(g_n + (o * g.HO + oh) * g.WO, g_n + (o * g.HO + oh + 1) * g.WO, g_flat + o * ld + i * Q + oh * Wp);
+          if (gb) {
+            double* pb = partial_b + group * g.O;
+            for (int64_t o = 0; o < g.O; ++o) pb[o] += sum_run(g_n + o * g.L, g.L);
+          }
+        }
+        if (gw) {
+          for (int64_t i = 0; i < m; ++i) {
+            padded->load(x + (first + i) * g.C * g.H * g.W);
+            for (int64_t t = 0; t < g.K; ++t) {
+              const T* run = padded->data() + offsets[t];
+              std::copy(run, run + Q, cols + t * ld + i * Q);
+            }
+          }
+          T* partial = partial_w.data_ptr<T>() + group * g.O * g.K;
+          const bool accumulate = first > group * kImagesPerPartial;
+          gemm_serial(false, true, g.O, g.K, m * Q, T(1), g_flat, ld, cols, ld, T(accumulate ? 1 : 0), partial, g.K);
+        }
+        if (gx) {
+          gemm_serial(true, false, g.K, m * Q, g.O, T(1), w, g.K, g_flat, ld, T(0), cols, ld);
+          T* gp = padded_grad->data();
+          for (int64_t i = 0; i < m; ++i) {
+            std::fill(gp, gp + g.C * Hp * Wp, T(0));
+            // Taps in (ki, kj, c) order: consecutive runs then land in different channels. In
+            // (c, ki, kj) order each run overlaps the previous one shifted by one element, and
+            // every load waited for the store just before it.
+            for (int64_t kk = 0; kk < p.kernel_h * p.kernel_w; ++kk)
+              for (int64_t c = 0; c < g.C; ++c) {
+                const int64_t t = c * p.kernel_h * p.kernel_w + kk;
+                add_run(gp + offsets[t], cols + t * ld + i * Q, Q);
+              }
+            padded_grad->store(gx + (first + i) * g.C * g.H * g.W);
+          }
+        }
+      }
+    }
+  });
+  if (gw) sum_partials(partial_w.data_ptr<T>(), groups, g.O * g.K, gw);
+  if (gb) sum_partials(partial_b, groups, g.O, gb);
+}
+
 // grad_x_n = col2im(weightᵀ · g_n)   grad_w = Σ_n g_n · cols_nᵀ   grad_b = Σ_n Σ_pixels g_n
 template <class T>
 void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Geometry& g, const Conv2dParams& p) {
   const bool pointwise = Geometry::pointwise(p), fast = !pointwise && Geometry::unit_stride(p);
   // A first layer's weight gradient takes the direct kernel (the input gradient never does).
   const bool direct = std::is_same_v<T, float> && gw && direct_conv::suits_weight_grad(g.C, p);
+  if (p.stride_h == 1 && p.stride_w == 1 && !pointwise && !direct) return backward_flat(x, w, go, gx, gw, gb, g, p);
   std::optional<direct_conv::Plan> plan;
   if (direct) plan.emplace(g.C, g.H, g.W, g.O, p);
   const int64_t groups = (g.N + kImagesPerPartial - 1) / kImagesPerPartial;
@@ -311,23 +408,8 @@ void backward(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Ge
       }
     }
   });
-  if (gw) {  // partials added in group order, element by element
-    const T* pw = groups > 0 ? partial_w.data_ptr<T>() : nullptr;
-    parallel_for(0, g.O * g.K, 1 << 15, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        T s = 0;
-        for (int64_t group = 0; group < groups; ++group) s += pw[group * g.O * g.K + i];
-        gw[i] = s;
-      }
-    });
-  }
-  if (gb) {
-    for (int64_t o = 0; o < g.O; ++o) {
-      double s = 0;
-      for (int64_t group = 0; group < groups; ++group) s += partial_b[group * g.O + o];
-      gb[o] = T(s);
-    }
-  }
+  if (gw) sum_partials(partial_w.data_ptr<T>(), groups, g.O * g.K, gw);
+  if (gb) sum_partials(partial_b, groups, g.O, gb);
 }
 
 }  // namespace
