@@ -114,6 +114,17 @@ std::map<std::string, Case> cases() {
     auto opt = std::make_shared<optim::Adam>(model->parameters(), optim::AdamOptions(1e-3));
     return train_step(model, opt, {1, 28, 28});
   }};
+  // The small CNN's two convolutions, forward and backward at batch 64: conv 1→32 3×3, then
+  // 32→64 3×3, backward from a given gradient (the input needs none, as in training).
+  c["cnn_convs"] = {30, 64, [] {
+    auto conv1 = std::make_shared<nn::Conv2d>(1, 32, 3), conv2 = std::make_shared<nn::Conv2d>(32, 64, 3);
+    Tensor x = randn({64, 1, 28, 28}), g = randn({64, 64, 24, 24});
+    return std::function<void()>([=] {
+      conv1->zero_grad();
+      conv2->zero_grad();
+      conv2->forward(conv1->forward(x)).backward(g);
+    });
+  }};
   c["adam_step"] = {50, 1, [] {
     Tensor p = zeros({10000000}).requires_grad_();
     p.mutable_grad() = randn({10000000});

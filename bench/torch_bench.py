@@ -57,6 +57,16 @@ def make_case(name):
     if name == "lenet5_train":
         m = lenet5()
         return 200, 64, train_case(m, torch.optim.Adam(m.parameters(), lr=1e-3), (1, 28, 28))
+    if name == "cnn_convs":
+        conv1, conv2 = nn.Conv2d(1, 32, 3), nn.Conv2d(32, 64, 3)
+        x = torch.randn(64, 1, 28, 28)
+        g = torch.randn(64, 64, 24, 24)
+
+        def step():
+            conv1.zero_grad(set_to_none=True)
+            conv2.zero_grad(set_to_none=True)
+            conv2(conv1(x)).backward(g)
+        return 30, 64, step
     if name == "tiny_add":
         x = torch.randn(16)
         return 200000, 1, lambda: x + x
