@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests: comparing tensors with a readable report, and reading the
-// golden files that tools/make_golden.py writes from PyTorch.
+// golden files under tests/golden/ that the scripts in tools/ write from PyTorch
+// (golden_core.py: core.txt; golden_nn.py: nn.txt; golden_optim.py: optim*.txt and sched.txt).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -85,7 +86,9 @@ inline double parse_number(const std::string& s) {
 inline std::map<std::string, GoldenCase> load_golden(const std::string& file) {
   std::string path = std::string(DESCENT_GOLDEN_DIR) + "/" + file;
   std::ifstream in(path);
-  if (!in) throw std::runtime_error("golden: cannot open " + path + " (run tools/make_golden.py)");
+  if (!in)
+    throw std::runtime_error("golden: cannot open " + path +
+                             " (written from PyTorch by tools/golden_core.py, golden_nn.py or golden_optim.py)");
   std::map<std::string, GoldenCase> cases;
   GoldenCase* current = nullptr;
   std::string word;
