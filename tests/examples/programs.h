@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -89,6 +90,22 @@ inline double final_accuracy(const Outcome& o) {
   return accuracy;
 }
 
+// An error as the contract wants it: status 2, nothing but "<program>: <message>" on stderr,
+// and the message mentions each of `what` (the file, the problem).
+inline void require_usage_error(const Outcome& o, const std::string& program, const std::vector<std::string>& what) {
+  INFO("status " << o.status << "\nstdout:\n" << o.out << "stderr:\n" << o.err);
+  REQUIRE(o.status == 2);
+  REQUIRE(o.err_lines().size() == 1);
+  REQUIRE(o.err.rfind(program + ": ", 0) == 0);
+  for (const std::string& w : what) {
+    INFO("expected on stderr: " << w);
+    REQUIRE(o.err.find(w) != std::string::npos);
+  }
+}
+inline void require_usage_error(const Outcome& o, const std::string& program, const std::string& what) {
+  require_usage_error(o, program, std::vector<std::string>{what});
+}
+
 // A metrics CSV's rows without the last column (seconds, the only one that may differ between
 // identical runs).
 inline std::vector<std::string> csv_without_seconds(const std::string& path) {
@@ -96,5 +113,31 @@ inline std::vector<std::string> csv_without_seconds(const std::string& path) {
   for (const auto& line : Outcome::lines(slurp(path))) rows.push_back(line.substr(0, line.find_last_of(',')));
   return rows;
 }
+
+// Runs `program` for `epochs` epochs straight (with checkpoints), once more straight without
+// them, and again from FILE.epoch<from>: all three metrics files must agree but for the seconds.
+inline void require_deterministic_and_resumable(const std::string& program, const std::string& args, int epochs, int from) {
+  static int calls = 0;
+  const std::string tag = program + "_determinism" + std::to_string(++calls);
+  const std::string ckpt = scratch(tag + ".ckpt"), run1 = scratch(tag + "_1.csv"), run2 = scratch(tag + "_2.csv");
+  const std::string resumed = scratch(tag + "_resumed.csv");
+  const std::string common = args + " --epochs " + std::to_string(epochs);
+  REQUIRE(run_example(program, common + " --checkpoint " + ckpt + " --metrics " + run1).status == 0);
+  REQUIRE(run_example(program, common + " --metrics " + run2).status == 0);
+  Outcome o = run_example(program, common + " --resume " + ckpt + ".epoch" + std::to_string(from) + " --metrics " + resumed);
+  INFO(o.out << o.err);
+  REQUIRE(o.status == 0);
+  REQUIRE(o.out.find("resumed from") != std::string::npos);
+  REQUIRE(o.out.find("epoch " + std::to_string(from) + "/") == std::string::npos);  // done epochs are not run again
+
+  auto a = csv_without_seconds(run1), b = csv_without_seconds(run2), c = csv_without_seconds(resumed);
+  REQUIRE(a.size() == size_t(epochs) + 1);
+  REQUIRE(b == a);  // same seed, same threads: the same run
+  REQUIRE(c == a);  // the resumed run repeats the uninterrupted one's later epochs
+}
+
+// Marks a test whose data is absent: CTest reports the tests of these binaries as skipped
+// when their output holds "skipped:" (SKIP_REGULAR_EXPRESSION in tests/examples/CMakeLists.txt).
+inline void skip(const std::string& reason) { std::cout << "skipped: " << reason << std::endl; }
 
 }  // namespace test

@@ -3,28 +3,20 @@
 // optimizer and schedule of the flag table runs, checkpoints resume exactly, and every kind of
 // bad input (an unknown flag, a bad value, a missing or malformed data folder, a corrupt IDX
 // file, a checkpoint of another run) ends with one line on stderr and exit status 2.
-// The programs on MNIST and CIFAR-10 are in test_examples_data.cpp.
+// The image programs on dataset files the tests write are in test_image_programs.cpp, on the
+// real MNIST and CIFAR-10 in test_examples_data.cpp.
 #include <regex>
 
 #include "programs.h"
 
 using test::Outcome;
+using test::require_usage_error;
 using test::run_example;
 using test::scratch;
 
 namespace {
 
 const std::string kIris = std::string(DESCENT_SOURCE_DIR) + "/examples/data/iris.csv";
-
-// An error as the contract wants it: status 2, nothing but "<program>: <message>" on stderr,
-// and the message mentions `what`.
-void require_usage_error(const Outcome& o, const std::string& program, const std::string& what) {
-  INFO("status " << o.status << "\nstdout:\n" << o.out << "stderr:\n" << o.err);
-  REQUIRE(o.status == 2);
-  REQUIRE(o.err_lines().size() == 1);
-  REQUIRE(o.err.rfind(program + ": ", 0) == 0);
-  REQUIRE(o.err.find(what) != std::string::npos);
-}
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
