@@ -1,7 +1,7 @@
 // The image programs (mnist_mlp, mnist_cnn, cifar_cnn) on small dataset folders the tests
 // write (small_datasets.h), so that they run everywhere, with or without the real data:
-// - every kind of bad file — a truncated, missing or foreign CIFAR-10 batch, an empty class
-//   folder, an image of the wrong size, a cut-off PNG or JPEG, a missing, truncated or
+// - every kind of bad file — a truncated, missing or foreign CIFAR-10 batch, an empty image
+//   folder or class folder, an image of the wrong size, a cut-off PNG or JPEG, a missing, truncated or
 //   inconsistent IDX file — ends with one line on stderr naming the file and the problem, and
 //   exit status 2;
 // - --momentum, --weight-decay and --clip-grad-norm reach the optimizer and the loop;
@@ -86,6 +86,12 @@ TEST_CASE("cifar_cnn on image folders with an empty class or a bad image: one li
     fs::remove(dir + "/train/dog/0.png");
     require_usage_error(run_example("cifar_cnn", "--data " + dir), "cifar_cnn",
                         {dir + "/train/dog", "class folder holds no images"});
+  }
+  SECTION("an empty train folder") {
+    const std::string dir = cifar_folders("folders_empty_train");
+    fs::remove_all(dir + "/train");
+    fs::create_directories(dir + "/train");
+    require_usage_error(run_example("cifar_cnn", "--data " + dir), "cifar_cnn", {dir + "/train", "no class folders"});
   }
   SECTION("an image of the wrong size among 32x32 ones") {
     const std::string dir = cifar_folders("folders_wrong_size");
