@@ -109,37 +109,53 @@ void Axes::draw_frame(Canvas& canvas) const {
   if (!spec_.y_label.empty())
     canvas.text(area_.x + kPad, plot_.y + plot_.h / 2, spec_.y_label, kTextColor, kLabelScale, HAlign::Center,
                 VAlign::Top, /*vertical=*/true);
-  if (!spec_.title.empty())
-    canvas.text(plot_.x + plot_.w / 2, area_.y + kPad, spec_.title, kTextColor, kTitleScale, HAlign::Center,
-                VAlign::Top);
+  if (!spec_.title.empty()) {
+    // Centred over the plot box, but shifted to stay inside the area when the box sits off
+    // centre (a legend outside on the right) and the title is long.
+    const double half = Canvas::text_width(spec_.title, kTitleScale) / 2.0;
+    const double cx = std::max(std::min(plot_.x + plot_.w / 2, area_.right() - kPad - half), area_.x + kPad + half);
+    canvas.text(cx, area_.y + kPad, spec_.title, kTextColor, kTitleScale, HAlign::Center, VAlign::Top);
+  }
   canvas.reset_clip();
 }
 
-Rect draw_legend(Canvas& canvas, const Rect& plot, const std::vector<LegendEntry>& entries,
-                 const std::vector<Point>& occupied) {
+// Legend geometry: rows of a swatch (line and marker) and a label.
+constexpr double kRow = 24, kSwatch = 34, kInset = 10, kInner = 8;
+
+Rect legend_size(const std::vector<LegendEntry>& entries) {
   if (entries.empty()) return {};
-  constexpr double kRow = 24, kSwatch = 34, kInset = 10, kInner = 8;
   double widest = 0;
   for (const LegendEntry& e : entries) widest = std::max(widest, double(Canvas::text_width(e.label, kLabelScale)));
-  double w = kInner + kSwatch + kInner + widest + kInner + 2, h = kInner + kRow * entries.size() + kInner - 6;
+  return {0, 0, kInner + kSwatch + kInner + widest + kInner + 2, kInner + kRow * entries.size() + kInner - 6};
+}
+
+std::optional<Rect> legend_corner(const Rect& plot, double w, double h, const std::vector<Point>& occupied,
+                                  const std::vector<Point>& keep_visible, double radius, size_t max_hidden) {
   w = std::min(w, plot.w - 2 * kInset);
   h = std::min(h, plot.h - 2 * kInset);
-  // Corners in order of preference; the one hiding the fewest data points wins.
+  // Corners in order of preference; on a tie the earlier one wins.
   const Rect candidates[] = {{plot.right() - kInset - w, plot.y + kInset, w, h},
                              {plot.x + kInset, plot.y + kInset, w, h},
                              {plot.right() - kInset - w, plot.bottom() - kInset - h, w, h},
                              {plot.x + kInset, plot.bottom() - kInset - h, w, h}};
-  Rect box = candidates[0];
-  size_t best = SIZE_MAX;
+  std::optional<Rect> best;
+  size_t fewest = SIZE_MAX;
   for (const Rect& r : candidates) {
+    const Rect grown{r.x - radius, r.y - radius, r.w + 2 * radius, r.h + 2 * radius};
+    if (std::any_of(keep_visible.begin(), keep_visible.end(), [&](Point p) { return grown.contains(p.x, p.y); }))
+      continue;
     size_t hidden = 0;
     for (const Point& p : occupied) hidden += r.contains(p.x, p.y);
-    if (hidden < best) best = hidden, box = r;
+    if (hidden <= max_hidden && (!best || hidden < fewest)) best = r, fewest = hidden;
   }
-  box = {std::round(box.x), std::round(box.y), std::round(box.w), std::round(box.h)};
-  canvas.set_clip(plot);
+  if (best) *best = {std::round(best->x), std::round(best->y), std::round(best->w), std::round(best->h)};
+  return best;
+}
+
+void draw_legend_at(Canvas& canvas, const Rect& box, const std::vector<LegendEntry>& entries) {
   canvas.fill_rect(box, kWhite, 0.88);
   canvas.stroke_rect(box, Color::hex(0x999999), 1);
+  const Rect old_clip = canvas.clip();
   canvas.set_clip(box);
   for (size_t i = 0; i < entries.size(); ++i) {
     const LegendEntry& e = entries[i];
@@ -150,8 +166,34 @@ Rect draw_legend(Canvas& canvas, const Rect& plot, const std::vector<LegendEntry
     if (e.has_marker) canvas.marker({(a.x + b.x) / 2, cy}, e.marker, 5, e.color, e.marker_outline);
     canvas.text(b.x + kInner, cy, e.label, kTextColor, kLabelScale, HAlign::Left, VAlign::Middle);
   }
+  canvas.set_clip(old_clip);
+}
+
+Rect draw_legend(Canvas& canvas, const Rect& plot, const std::vector<LegendEntry>& entries,
+                 const std::vector<Point>& occupied) {
+  if (entries.empty()) return {};
+  const Rect size = legend_size(entries);
+  const Rect box = *legend_corner(plot, size.w, size.h, occupied);  // no limits: always a corner
+  canvas.set_clip(plot);
+  draw_legend_at(canvas, box, entries);
   canvas.reset_clip();
   return box;
+}
+
+void sample_polyline(const std::vector<Point>& pts, const Rect& plot, std::vector<Point>& out) {
+  auto finite = [](Point p) { return std::isfinite(p.x) && std::isfinite(p.y); };
+  for (size_t i = 0; i < pts.size(); ++i) {
+    if (!finite(pts[i])) continue;
+    if (plot.contains(pts[i].x, pts[i].y)) out.push_back(pts[i]);
+    if (i + 1 == pts.size() || !finite(pts[i + 1])) continue;
+    Point a = pts[i], b = pts[i + 1];  // only the visible part (a diverging path reaches 1e30)
+    if (!clip_segment(a, b, plot)) continue;
+    int n = int(std::hypot(b.x - a.x, b.y - a.y) / 4);  // every 4 px
+    for (int k = 0; k <= n; ++k) {
+      double t = n > 0 ? double(k) / n : 0;
+      out.push_back({a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)});
+    }
+  }
 }
 
 }  // namespace descent::plot

@@ -23,29 +23,6 @@
 namespace descent::plot {
 namespace {
 
-// Clips the segment a→b to the box (Liang–Barsky). False when nothing is left. Clipping
-// before rasterizing keeps far-away points (a diverging path at 1e30) from making a huge
-// bounding box.
-bool clip_segment(Point& a, Point& b, const Rect& box) {
-  double t0 = 0, t1 = 1, dx = b.x - a.x, dy = b.y - a.y;
-  const double p[4] = {-dx, dx, -dy, dy};
-  const double q[4] = {a.x - box.x, box.right() - a.x, a.y - box.y, box.bottom() - a.y};
-  for (int i = 0; i < 4; ++i) {
-    if (p[i] == 0) {
-      if (q[i] < 0) return false;  // parallel to this edge and outside it
-      continue;
-    }
-    double t = q[i] / p[i];
-    if (p[i] < 0) t0 = std::max(t0, t);
-    else t1 = std::min(t1, t);
-  }
-  if (t0 > t1) return false;
-  Point na{a.x + t0 * dx, a.y + t0 * dy}, nb{a.x + t1 * dx, a.y + t1 * dy};
-  a = na;
-  b = nb;
-  return true;
-}
-
 double distance_to_segment(double px, double py, Point a, Point b) {
   double dx = b.x - a.x, dy = b.y - a.y, len2 = dx * dx + dy * dy;
   double t = len2 > 0 ? std::clamp(((px - a.x) * dx + (py - a.y) * dy) / len2, 0.0, 1.0) : 0.0;
@@ -125,6 +102,28 @@ size_t quad_bytes(const std::string& t) {
 }
 
 }  // namespace
+
+// Liang–Barsky. Clipping before rasterizing keeps far-away points (a diverging path at 1e30)
+// from making a huge bounding box.
+bool clip_segment(Point& a, Point& b, const Rect& box) {
+  double t0 = 0, t1 = 1, dx = b.x - a.x, dy = b.y - a.y;
+  const double p[4] = {-dx, dx, -dy, dy};
+  const double q[4] = {a.x - box.x, box.right() - a.x, a.y - box.y, box.bottom() - a.y};
+  for (int i = 0; i < 4; ++i) {
+    if (p[i] == 0) {
+      if (q[i] < 0) return false;  // parallel to this edge and outside it
+      continue;
+    }
+    double t = q[i] / p[i];
+    if (p[i] < 0) t0 = std::max(t0, t);
+    else t1 = std::min(t1, t);
+  }
+  if (t0 > t1) return false;
+  Point na{a.x + t0 * dx, a.y + t0 * dy}, nb{a.x + t1 * dx, a.y + t1 * dy};
+  a = na;
+  b = nb;
+  return true;
+}
 
 // ---- Mask ----------------------------------------------------------------------------------
 

@@ -108,6 +108,9 @@ class Canvas {
   Rect clip_;
 };
 
+// Clips the segment a→b to the box, moving a and b onto its edges; false when nothing is left.
+bool clip_segment(Point& a, Point& b, const Rect& box);
+
 // Writes bytes to `path` through a temporary file and a rename (also used for non-PNG output
 // such as DOT files). Throws std::runtime_error naming the path on failure.
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);

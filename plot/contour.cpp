@@ -5,8 +5,9 @@
 //   3. bands: every pixel gets the bilinear interpolation of its cell's four samples and the
 //      colour of the band that value falls in;
 //   4. contour lines: marching squares on the same grid, so lines follow the band edges;
-//   5. paths (dark halo, then the colour), start and end markers, the frame, the legend and
-//      the colour bar.
+//   5. paths (dark halo, then the colour; the longest first), start and end markers, the
+//      frame, the colour bar and the legend (in a corner that hides no marker and hardly any
+//      path, or outside).
 #include "plot/contour.h"
 
 #include <algorithm>
@@ -21,6 +22,8 @@ namespace {
 
 constexpr int kLevelGrid = 201;  // samples per side for choosing the levels
 constexpr double kBarGap = 16, kBarWidth = 18;
+constexpr double kLegendGap = 16;   // between the colour bar's labels and a legend outside the box
+constexpr double kMarkerReach = 12;  // a marker's radius and outline: a legend keeps this far away
 const Color kHalo = kBlack;
 const Color kContourLine = kBlack;
 
@@ -56,6 +59,16 @@ template <class Emit> void march_cell(int i, int j, double v00, double v10, doub
     if (centre == b0) emit(bottom, right), emit(top, left);  // cut off corners 1 and 3
     else emit(left, bottom), emit(right, top);               // cut off corners 0 and 2
   }
+}
+
+// The length in pixels of a polyline's part inside the box.
+double visible_length(const std::vector<Point>& pts, const Rect& box) {
+  double length = 0;
+  for (size_t i = 0; i + 1 < pts.size(); ++i) {
+    Point a = pts[i], b = pts[i + 1];
+    if (std::isfinite(a.x + a.y + b.x + b.y) && clip_segment(a, b, box)) length += std::hypot(b.x - a.x, b.y - a.y);
+  }
+  return length;
 }
 
 }  // namespace
@@ -166,9 +179,25 @@ Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
   const int bands = int(levels.size()) + 1;
   double bar_labels = 0;
   for (double v : levels) bar_labels = std::max(bar_labels, double(Canvas::text_width(format_value(v), 2)));
-  AxesSpec spec{title_, x_label_, y_label_, x0_, x1_, y0_, y1_, false, false,
-                colorbar_ ? kBarGap + kBarWidth + 6 + bar_labels : 0};
+  const double bar = colorbar_ ? kBarGap + kBarWidth + 6 + bar_labels : 0;
+  AxesSpec spec{title_, x_label_, y_label_, x0_, x1_, y0_, y1_, false, false, bar};
   Axes axes(area, spec);
+  // The legend goes in a corner of the plot box that hides no marker (a start, an end, the
+  // minimum) and hardly any path; where every corner would, it goes outside, right of the
+  // colour bar, and the plot box narrows to make room.
+  const std::vector<LegendEntry> entries = legend_entries();
+  const Rect legend_wh = legend_size(entries);
+  std::optional<Rect> legend_box;
+  if (!entries.empty()) {
+    std::vector<Point> path_samples, markers;
+    obstacles(axes, path_samples, markers);
+    legend_box = legend_corner(axes.plot(), legend_wh.w, legend_wh.h, path_samples, markers, kMarkerReach,
+                               path_samples.size() / 50);
+    if (!legend_box) {
+      spec.right_reserve = bar + kLegendGap + legend_wh.w;
+      axes = Axes(area, spec);
+    }
+  }
   const Rect plot = axes.plot();
 
   // 2.–3. Bands.
@@ -209,34 +238,46 @@ Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
       }
   canvas.blend_mask(lines, kContourLine, 0.35);
 
-  // 5. Paths: a dark halo under each keeps it visible on every band, light or dark.
-  std::vector<Point> occupied;
+  // 5. Paths: a dark halo under each keeps it visible on every band, light or dark. Longer
+  // paths are drawn first: paths from one start often share a valley, and a shorter one drawn
+  // over a longer one stays visible up to its end (drawn under it, it would vanish). A path
+  // with few iterates (Newton, L-BFGS) gets a dot on each, skipping dots that would touch the
+  // last one drawn; the dots go over every line.
+  std::vector<std::vector<Point>> pixels(paths_.size());
+  std::vector<double> length(paths_.size(), 0.0);
   for (size_t k = 0; k < paths_.size(); ++k) {
-    const Path& path = paths_[k];
-    std::vector<Point> pts;
-    for (const Point& p : path.points) pts.push_back(axes.to_pixel(p.x, p.y));
-    canvas.polyline(pts, kHalo, path.style.width() + 3, 0.6, path.style.dash());
-    canvas.polyline(pts, color_of(k), path.style.width(), 1.0, path.style.dash());
-    if (pts.size() <= 100)  // few iterates (Newton, L-BFGS): show each one
-      for (const Point& p : pts) canvas.marker(p, Marker::Circle, 1.8, color_of(k), kHalo);
-    for (const Point& p : pts)
-      if (plot.contains(p.x, p.y)) occupied.push_back(p);
+    for (const Point& p : paths_[k].points) pixels[k].push_back(axes.to_pixel(p.x, p.y));
+    length[k] = visible_length(pixels[k], plot);
   }
-  for (size_t k = 0; k < paths_.size(); ++k) {
-    const Path& path = paths_[k];
-    if (path.points.empty()) continue;
-    canvas.marker(axes.to_pixel(path.points.front().x, path.points.front().y), Marker::Circle, 5, kWhite, kBlack);
+  std::vector<size_t> order(paths_.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return length[a] > length[b]; });
+  for (size_t k : order) {
+    const PathStyle& style = paths_[k].style;
+    canvas.polyline(pixels[k], kHalo, style.width() + 3, 0.6, style.dash());
+    canvas.polyline(pixels[k], color_of(k), style.width(), 1.0, style.dash());
+  }
+  for (size_t k : order) {
+    if (pixels[k].size() > 100) continue;
+    Point last{NAN, NAN};
+    for (const Point& p : pixels[k])
+      if (!(std::hypot(p.x - last.x, p.y - last.y) < 6)) {  // NaN compares false: the first dot is drawn
+        canvas.marker(p, Marker::Circle, 1.8, color_of(k), kHalo);
+        last = p;
+      }
+  }
+  for (size_t k : order) {
+    const std::vector<Point>& pts = pixels[k];
+    if (pts.empty()) continue;
+    canvas.marker(pts.front(), Marker::Circle, 5, kWhite, kBlack);
     // The end: the last finite point (a diverged path ends where it left the numbers).
-    for (auto it = path.points.rbegin(); it != path.points.rend(); ++it)
+    for (auto it = pts.rbegin(); it != pts.rend(); ++it)
       if (std::isfinite(it->x) && std::isfinite(it->y)) {
-        canvas.marker(axes.to_pixel(it->x, it->y), end_marker_of(k), 6, color_of(k), kBlack);
+        canvas.marker(*it, end_marker_of(k), 6, color_of(k), kBlack);
         break;
       }
   }
-  for (const Mark& m : marks_) {
-    canvas.marker(axes.to_pixel(m.at.x, m.at.y), m.shape, 7, m.color, kBlack);
-    occupied.push_back(axes.to_pixel(m.at.x, m.at.y));
-  }
+  for (const Mark& m : marks_) canvas.marker(axes.to_pixel(m.at.x, m.at.y), m.shape, 7, m.color, kBlack);
   canvas.reset_clip();
   axes.draw_frame(canvas);
 
@@ -256,14 +297,46 @@ Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
   }
 
   Layout layout{plot, axes.x(), axes.y(), {}};
+  if (legend_box) {
+    canvas.set_clip(plot);
+    draw_legend_at(canvas, *legend_box, entries);
+    canvas.reset_clip();
+    layout.legend = *legend_box;
+  } else if (!entries.empty()) {
+    layout.legend = {plot.right() + bar + kLegendGap, plot.y, legend_wh.w, std::min(legend_wh.h, plot.h)};
+    draw_legend_at(canvas, layout.legend, entries);
+  }
+  return layout;
+}
+
+std::vector<LegendEntry> ContourPlot::legend_entries() const {
   std::vector<LegendEntry> entries;
   for (size_t k = 0; k < paths_.size(); ++k)
     entries.push_back(
         {paths_[k].name, color_of(k), true, paths_[k].style.dash(), true, end_marker_of(k), kBlack, /*halo=*/true});
   if (!paths_.empty()) entries.push_back({"start", kWhite, false, 0, true, Marker::Circle, kBlack, false});
   for (const Mark& m : marks_) entries.push_back({m.name, m.color, false, 0, true, m.shape, kBlack, false});
-  layout.legend = draw_legend(canvas, plot, entries, occupied);
-  return layout;
+  return entries;
+}
+
+void ContourPlot::obstacles(const Axes& axes, std::vector<Point>& path_samples, std::vector<Point>& markers) const {
+  const Rect& plot = axes.plot();
+  auto keep = [&](Point p) {
+    if (std::isfinite(p.x) && std::isfinite(p.y) && plot.contains(p.x, p.y)) markers.push_back(p);
+  };
+  for (const Path& path : paths_) {
+    std::vector<Point> pts;
+    for (const Point& p : path.points) pts.push_back(axes.to_pixel(p.x, p.y));
+    sample_polyline(pts, plot, path_samples);
+    if (pts.empty()) continue;
+    keep(pts.front());
+    for (auto it = pts.rbegin(); it != pts.rend(); ++it)  // the end marker: the last finite point
+      if (std::isfinite(it->x) && std::isfinite(it->y)) {
+        keep(*it);
+        break;
+      }
+  }
+  for (const Mark& m : marks_) keep(axes.to_pixel(m.at.x, m.at.y));
 }
 
 }  // namespace descent::plot

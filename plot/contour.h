@@ -13,13 +13,17 @@
 // Levels are quantiles of the sampled values by default: each band covers about the same
 // area, which shows a narrow valley (Rosenbrock's) as well as a bowl. Log-spaced levels (above
 // the minimum) and linear ones are options. Path points outside the box are clipped, a
-// non-finite point breaks the path. Not a 3-D surface or a heat map of raw data.
+// non-finite point breaks the path. The legend sits in a corner of the box that hides no
+// marker (starts, ends, the minimum) and hardly any path; when no corner does (a dozen paths
+// with a tall legend), it goes outside, right of the colour bar, and the box narrows.
+// Not a 3-D surface or a heat map of raw data.
 // Read next: plot/figure.h (several plots side by side), plot/color.h (the colour map).
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "plot/axes.h"
 #include "plot/figure.h"
 
 namespace descent::plot {
@@ -95,6 +99,10 @@ class ContourPlot : public Panel {
     Color color;
   };
   Grid sample(const Rect& plot) const;
+  std::vector<LegendEntry> legend_entries() const;
+  // What a legend must not hide, in pixels: samples along the paths, and the markers (starts,
+  // ends, marked points) inside the plot box.
+  void obstacles(const Axes& axes, std::vector<Point>& path_samples, std::vector<Point>& markers) const;
 
   Function f_;
   Grid given_;

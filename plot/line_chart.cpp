@@ -17,23 +17,6 @@ constexpr size_t kMarkerLimit = 40;  // more points than this and markers become
 
 bool drawable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
 
-// Samples along a polyline (in pixels) every few pixels, for placing the legend where it
-// hides the least.
-void sample_polyline(const std::vector<Point>& pts, const Rect& plot, std::vector<Point>& out) {
-  for (size_t i = 0; i < pts.size(); ++i) {
-    if (!std::isfinite(pts[i].x) || !std::isfinite(pts[i].y)) continue;
-    out.push_back(pts[i]);
-    if (i + 1 == pts.size() || !std::isfinite(pts[i + 1].x) || !std::isfinite(pts[i + 1].y)) continue;
-    double len = std::hypot(pts[i + 1].x - pts[i].x, pts[i + 1].y - pts[i].y);
-    int n = int(std::min(len / 8, 400.0));  // long segments: every 8 px, at most 400 samples
-    for (int k = 1; k < n; ++k) {
-      double t = double(k) / n;
-      Point p{pts[i].x + t * (pts[i + 1].x - pts[i].x), pts[i].y + t * (pts[i + 1].y - pts[i].y)};
-      if (plot.contains(p.x, p.y)) out.push_back(p);
-    }
-  }
-}
-
 }  // namespace
 
 LineChart& LineChart::title(std::string title) { return title_ = std::move(title), *this; }

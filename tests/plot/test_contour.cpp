@@ -108,3 +108,98 @@ TEST_CASE("twelve paths over Rosenbrock get twelve distinct colours, each shown 
     REQUIRE(test::count_color(img, layout.legend, contour.color_of(k), 20) > 15);
   }
 }
+
+namespace {
+// Does a marker of this reach (radius and outline) centred at p touch the box?
+bool touches(const plot::Rect& box, plot::Point p, double reach) {
+  return p.x + reach > box.x && p.x - reach < box.right() && p.y + reach > box.y && p.y - reach < box.bottom();
+}
+// The number of near-white pixels in the 9 x 9 square around p: the middle of a white star.
+int white_around(const test::Image& img, plot::Point p) {
+  int n = 0;
+  for (int dy = -4; dy <= 4; ++dy)
+    for (int dx = -4; dx <= 4; ++dx) n += test::color_distance(img.at(int(p.x) + dx, int(p.y) + dy), plot::kWhite) <= 20;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("the legend avoids a corner a path only crosses, with no vertex inside it") {
+  // One straight segment across the top right corner, from above the box to right of it (no
+  // vertex inside the corner, nor in the box), and the minimum at the top left: the legend
+  // goes to the bottom right, the next corner in order of preference.
+  auto bowl = [](double x, double y) { return x * x + y * y; };
+  plot::ContourPlot contour(bowl, -1, 1, -1, 1);
+  contour.colorbar(false);
+  contour.add_path("across", std::vector<double>{0.3, 1.2}, std::vector<double>{1.2, 0.3});
+  contour.add_marker("minimum", -0.8, 0.8);
+  plot::Layout layout;
+  plot::Canvas canvas = contour.render(800, 600, &layout);
+  const plot::Rect& p = layout.plot;
+  INFO("legend at (" << layout.legend.x << ", " << layout.legend.y << "), plot box from (" << p.x << ", " << p.y << ")");
+  REQUIRE(layout.legend.w > 0);
+  REQUIRE(layout.legend.x > p.x + p.w / 2);  // right
+  REQUIRE(layout.legend.y > p.y + p.h / 2);  // bottom
+  canvas.save_png(test::plot_out("contour_legend_crossed.png"));
+}
+
+TEST_CASE("the legend never hides the minimum or a path's end; with no free corner it goes outside the box") {
+  auto rosenbrock = [](double x, double y) { return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x); };
+  plot::ContourPlot contour(rosenbrock, -2, 2, -1, 3);
+  contour.title("Rosenbrock").x_label("x").y_label("y");
+  // Twelve paths from the four corners' neighbourhoods to the minimum, ending in every quarter
+  // of the box: each corner holds an end, so a 14-row legend has no free corner.
+  const std::vector<plot::Point> starts = {{-1.8, 2.8}, {1.8, 2.8}, {-1.8, -0.8}, {1.8, -0.8}};
+  const std::vector<plot::Point> ends = {{-1.4, 2.4}, {1.4, 2.4}, {-1.4, -0.4}, {1.4, -0.4}};
+  for (int k = 0; k < 12; ++k) {
+    const plot::Point s = starts[k % 4], e = k < 4 ? ends[k] : plot::Point{1.0 + 0.02 * k, 1.0 - 0.02 * k};
+    contour.add_path("run " + std::to_string(k + 1), std::vector<double>{s.x, e.x}, std::vector<double>{s.y, e.y});
+  }
+  contour.add_marker("minimum", 1, 1);
+  plot::Layout layout;
+  plot::Canvas canvas = contour.render(800, 600, &layout);
+  canvas.save_png(test::plot_out("contour_legend_outside.png"));
+  test::Image img{canvas.width(), canvas.height(), canvas.data()};
+  const plot::Point minimum{layout.x.to_pixel(1), layout.y.to_pixel(1)};
+  REQUIRE(layout.legend.x >= layout.plot.right());  // outside, right of the box
+  REQUIRE(layout.legend.right() <= canvas.width());
+  REQUIRE(!touches(layout.legend, minimum, 12));
+  REQUIRE(white_around(img, minimum) >= 30);
+  // Every entry is drawn in the legend, with its colour.
+  for (size_t k = 0; k < 12; ++k) {
+    INFO("run " << k + 1);
+    REQUIRE(test::count_color(img, layout.legend, contour.color_of(k), 20) > 15);
+  }
+}
+
+TEST_CASE("a legend that fits in a free corner stays inside the box, clear of the minimum and the ends") {
+  auto rosenbrock = [](double x, double y) { return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x); };
+  plot::ContourPlot contour(rosenbrock, -2, 2, -1, 3);
+  // Three runs down the valley towards the minimum, and a marked point in the top right corner,
+  // the first choice for a legend and free of paths.
+  for (int k = 0; k < 3; ++k) {
+    std::vector<plot::Point> run;
+    for (int i = 0; i <= 40; ++i) {
+      double x = -1.5 + 2.5 * i / 40.0 * (0.6 + 0.2 * k);
+      run.push_back({x, x * x});
+    }
+    contour.add_path("run " + std::to_string(k + 1), run);
+  }
+  contour.add_marker("minimum", 1, 1).add_marker("target", 1.7, 2.7);
+  plot::Layout layout;
+  plot::Canvas canvas = contour.render(800, 600, &layout);
+  canvas.save_png(test::plot_out("contour_legend_corner.png"));
+  test::Image img{canvas.width(), canvas.height(), canvas.data()};
+  INFO("legend at (" << layout.legend.x << ", " << layout.legend.y << ") " << layout.legend.w << "x" << layout.legend.h);
+  REQUIRE(layout.plot.contains(layout.legend.x, layout.legend.y));
+  REQUIRE(layout.plot.contains(layout.legend.right(), layout.legend.bottom()));
+  for (plot::Point m : {plot::Point{1, 1}, plot::Point{1.7, 2.7}}) {
+    const plot::Point px{layout.x.to_pixel(m.x), layout.y.to_pixel(m.y)};
+    INFO("marker at (" << px.x << ", " << px.y << ")");
+    REQUIRE(!touches(layout.legend, px, 12));
+    REQUIRE(white_around(img, px) >= 30);
+  }
+  for (const plot::Path& path : contour.paths()) {
+    const plot::Point end{layout.x.to_pixel(path.points.back().x), layout.y.to_pixel(path.points.back().y)};
+    REQUIRE(!touches(layout.legend, end, 8));
+  }
+}
