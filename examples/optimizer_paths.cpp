@@ -1,5 +1,5 @@
 // optimizer_paths: the classic pictures of gradient descent, drawn by descent itself.
-//   optimizer_paths [--out DIR] [--seed S]
+//   optimizer_paths [--out DIR] [--seed S]      (--help: the usage)
 // writes into DIR (default "."):
 //   rosenbrock.png quadratic.png beale.png saddle.png  every optimizer from one start point,
 //                                                      over the function's contours
@@ -42,6 +42,10 @@ double value_at(const TestFunction& t, double x, double y) {
   return t.f(scalar_tensor(x, kFloat64), scalar_tensor(y, kFloat64)).item<double>();
 }
 
+// The pictures of one function: large enough that the legend's fourteen rows find a corner
+// that hides neither the minimum nor the paths' ends.
+constexpr int kWidth = 1000, kHeight = 700;
+
 const std::vector<std::string> kOptimizers = {"sgd",  "momentum", "nesterov", "adagrad", "rmsprop", "adadelta",
                                               "adam", "adamw",    "nadam",    "adamax",  "lbfgs",   "newton"};
 
@@ -62,7 +66,9 @@ std::unique_ptr<optim::Optimizer> make(const std::string& name, const Tensor& p,
   return std::make_unique<optim::Newton>(params, optim::NewtonOptions(lr).damping(1e-3));
 }
 
-// Runs one optimizer from the start point; stops early if the iterate leaves all reason.
+// Runs one optimizer from the start point; stops early if the iterate leaves all reason, or
+// stops moving (L-BFGS and Newton converge in a few dozen steps: the rest would only repeat the
+// last point, and a long path gets no dots for its iterates).
 std::vector<plot::Point> descend(const TestFunction& t, const std::string& name, std::vector<double>* losses) {
   Tensor p = tensor({t.start_x, t.start_y}, {2}, kFloat64).requires_grad_();
   auto loss_of = [&] { return t.f(p.select(0, 0), p.select(0, 1)); };
@@ -71,6 +77,10 @@ std::vector<plot::Point> descend(const TestFunction& t, const std::string& name,
   for (int step = 0; step <= t.steps; ++step) {
     std::vector<double> at = p.to_vector<double>();
     double loss = value_at(t, at[0], at[1]);
+    // A move of less than a billionth of the box: nothing more to see.
+    if (!path.empty() && std::hypot(at[0] - path.back().x, at[1] - path.back().y) <
+                             1e-9 * std::hypot(t.x1 - t.x0, t.y1 - t.y0))
+      break;
     path.push_back({at[0], at[1]});
     losses->push_back(loss);
     if (!std::isfinite(loss) || std::fabs(at[0]) > 1e3 || std::fabs(at[1]) > 1e3 || step == t.steps) break;
@@ -95,8 +105,11 @@ void write_rows(std::ostream& csv, const std::string& function, const std::strin
 
 std::vector<TestFunction> test_functions() {
   auto sq = [](const Tensor& t) { return t * t; };
-  std::map<std::string, double> lr_rosen = {{"sgd", 1e-3}, {"momentum", 4e-4}, {"nesterov", 4e-4}, {"adagrad", 1.0},
-      {"rmsprop", 0.01}, {"adadelta", 10}, {"adam", 0.05}, {"adamw", 0.05}, {"nadam", 0.05}, {"adamax", 0.1},
+  // On Rosenbrock every first-order method runs down the same valley, so its lrs also make the
+  // paths end at different places along it: a path covered to its end by a shorter one drawn
+  // over it would vanish.
+  std::map<std::string, double> lr_rosen = {{"sgd", 1e-3}, {"momentum", 5e-4}, {"nesterov", 4e-4}, {"adagrad", 1.0},
+      {"rmsprop", 0.01}, {"adadelta", 15}, {"adam", 0.07}, {"adamw", 0.05}, {"nadam", 0.05}, {"adamax", 0.02},
       {"lbfgs", 1}, {"newton", 1}};
   std::map<std::string, double> lr_bowl = {{"sgd", 0.07}, {"momentum", 0.02}, {"nesterov", 0.02}, {"adagrad", 1.5},
       {"rmsprop", 0.1}, {"adadelta", 30}, {"adam", 0.3}, {"adamw", 0.3}, {"nadam", 0.3}, {"adamax", 0.5},
@@ -156,7 +169,7 @@ void draw_variants(const std::string& dir, uint64_t seed, std::ostream& csv) {
     contour.add_path(name, path);
   }
   contour.add_marker("least squares", 2, -1);
-  contour.save_png(dir + "/variants.png");
+  contour.save_png(dir + "/variants.png", kWidth, kHeight);
 }
 
 // Plain gradient descent on the bowl with three learning rates (stable below 2/25 = 0.08).
@@ -182,16 +195,13 @@ void draw_learning_rates(const TestFunction& bowl, const std::string& dir, std::
 
 int main(int argc, char** argv) {
   return examples::run_main(argc, argv, [&] {
-    std::string dir = ".";
-    uint64_t seed = 0;
-    for (int i = 1; i < argc; ++i) {
-      std::string flag = argv[i];
-      if (i + 1 >= argc) throw examples::UsageError("missing value for " + flag);
-      std::string value = argv[++i];
-      if (flag == "--out") dir = value;
-      else if (flag == "--seed") seed = std::stoull(value);
-      else throw examples::UsageError("unknown flag " + flag + " (optimizer_paths takes --out DIR and --seed S)");
-    }
+    // The shared parser: --out is this program's own flag, --seed the only one of the table's
+    // that applies; --help prints the usage.
+    const examples::Flags flags = examples::parse_flags(
+        argc, argv, examples::Flags{}, {{"out", ".", {}}},
+        {"data", "epochs", "batch-size", "threads", "optimizer", "lr", "momentum", "weight-decay", "clip-grad-norm",
+         "scheduler", "warmup", "early-stopping", "metrics", "plot", "checkpoint", "resume", "limit-train"});
+    const std::string dir = flags.extra.at("out");
     std::filesystem::create_directories(dir);
     std::ofstream csv(dir + "/paths.csv");
     if (!csv) throw std::runtime_error("cannot write " + dir + "/paths.csv");
@@ -210,10 +220,10 @@ int main(int argc, char** argv) {
                   << losses.back() << '\n';
       }
       contour.add_marker(t.name == "saddle" ? "saddle point" : "minimum", t.min_x, t.min_y);
-      contour.save_png(dir + "/" + t.name + ".png");
+      contour.save_png(dir + "/" + t.name + ".png", kWidth, kHeight);
     }
     draw_learning_rates(functions[1], dir, csv);
-    draw_variants(dir, seed, csv);
+    draw_variants(dir, flags.seed, csv);
     std::cout << "wrote " << dir << "/{rosenbrock,quadratic,beale,saddle,learning_rates,variants}.png and paths.csv\n";
   });
 }
