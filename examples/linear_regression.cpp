@@ -6,15 +6,15 @@
 // All three are the same optim::SGD fed by the same data::DataLoader; only the loader's batch
 // size differs (N, 1, 32). The stochastic variants' gradients are noisy at the optimum too, so
 // their lr decays (ExponentialLR, to a thousandth over the run) to settle on the solution.
-// The closed form solves the normal equations XᵀX·θ = Xᵀy (X with a column of ones for b) by a
-// Cholesky factorization in float64.
+// The closed form solves the normal equations XᵀX·θ = Xᵀy (X with a column of ones for b) in
+// float64: the products with descent's ops, the 4×4 system by Gauss–Jordan elimination.
 //
 //   build/examples/linear_regression                 # all three, 50 epochs
 //   build/examples/linear_regression --variant sgd --epochs 10 --metrics sgd.csv
 //
-// Flags: --variant batch|sgd|minibatch|all, --epochs, --batch-size (the mini-batch), --lr (the
-// first lr of every variant run), --seed, --threads, --metrics FILE.csv (with --variant all,
-// one file per variant: FILE.batch.csv, ...), --plot FILE.png (every variant's losses).
+// Flags: --variant batch|sgd|minibatch|all, --epochs, --batch-size (the mini-batch), --lr (every
+// variant's first lr), --seed, --threads, --metrics FILE.csv (with several variants, one file
+// each: FILE.batch.csv, ...), --plot FILE.png (each variant's train and test loss and lr by epoch).
 // Read next: iris_hinge.cpp (classification), mnist_mlp.cpp (the full training loop).
 #include <chrono>
 #include <cmath>
@@ -22,8 +22,8 @@
 
 #include "common/main.h"
 #include "common/metrics.h"
+#include "common/runs_plot.h"
 #include "common/training.h"
-#include "tensor/kernels/cholesky.h"
 
 using namespace descent;
 
@@ -57,15 +57,22 @@ Data make_data(int64_t n_train, int64_t n_test) {
 // θ* = (w, b) minimizing the training MSE, from the normal equations, in float64.
 Tensor closed_form(const Data& d) {
   Tensor x = cat({d.x_train, ones({d.x_train.size(0), 1})}, 1).to(kFloat64);  // [N, 4]
-  Tensor a = mm(t(x), x).contiguous();                                          // XᵀX [4, 4]
-  Tensor theta = mm(t(x), d.y_train.to(kFloat64)).contiguous();                 // Xᵀy [4, 1]
-  if (!kernels::cholesky_(a)) throw std::runtime_error("XᵀX is singular: the features are linearly dependent");
-  kernels::cholesky_solve_(a, theta);  // now θ*
-  return theta.flatten();
-}
-
-Tensor theta_of(const nn::Linear& model) {
-  return cat({model.weight.detach().flatten(), model.bias.detach().flatten()}).to(kFloat64);
+  std::vector<double> a = mm(t(x), x).to_vector<double>();                      // XᵀX [4, 4]
+  std::vector<double> b = mm(t(x), d.y_train.to(kFloat64)).to_vector<double>(); // Xᵀy [4]
+  // Gauss–Jordan elimination. XᵀX is symmetric positive definite when the features are
+  // independent, so its pivots stay positive and no row exchanges are needed.
+  const int n = 4;
+  for (int c = 0; c < n; ++c) {
+    if (!(a[c * n + c] > 1e-12 * a[0]))
+      throw std::runtime_error("XᵀX is singular: the features are linearly dependent");
+    for (int r = 0; r < n; ++r) {
+      const double f = r == c ? 0.0 : a[r * n + c] / a[c * n + c];
+      for (int k = c; k < n; ++k) a[r * n + k] -= f * a[c * n + k];
+      b[r] -= f * b[c];
+    }
+  }
+  for (int c = 0; c < n; ++c) b[c] /= a[c * n + c];
+  return tensor(b, {n}, kFloat64);
 }
 
 double mse(const nn::Linear& model, const Tensor& x, const Tensor& y) {
@@ -116,7 +123,7 @@ Result train(const Variant& v, const Data& d, const examples::Flags& flags) {
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.log.add(m);
   }
-  r.theta = theta_of(model);
+  r.theta = cat({model.weight.detach().flatten(), model.bias.detach().flatten()}).to(kFloat64);
   return r;
 }
 
@@ -125,17 +132,6 @@ std::string per_variant(const std::string& path, const std::string& variant) {
   const size_t dot = path.find_last_of('.'), slash = path.find_last_of('/');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return path + "." + variant;
   return path.substr(0, dot) + "." + variant + path.substr(dot);
-}
-
-void plot_losses(const std::vector<Variant>& variants, const std::vector<Result>& results, const std::string& path) {
-  plot::LineChart chart;
-  chart.title("training loss (MSE)").x_label("epoch").y_label("loss").log_y();
-  for (size_t i = 0; i < results.size(); ++i) {
-    std::vector<double> epoch, loss;
-    for (const auto& m : results[i].log.rows()) epoch.push_back(m.epoch), loss.push_back(m.train_loss);
-    chart.add(variants[i].name, epoch, loss);
-  }
-  chart.save_png(path);
 }
 
 void run(const examples::Flags& flags) {
@@ -169,21 +165,21 @@ void run(const examples::Flags& flags) {
   // The loss of every variant by epoch, side by side.
   std::printf("\nepoch");
   for (const auto& v : variants) std::printf("  %14s", (v.name + " loss").c_str());
-  std::printf("\n");
   for (int e = 0; e < flags.epochs; ++e) {
-    std::printf("%5d", e + 1);
+    std::printf("\n%5d", e + 1);
     for (const auto& r : results) std::printf("  %14.8f", r.log.rows()[size_t(e)].train_loss);
-    std::printf("\n");
   }
-  std::printf("\n");
+  std::printf("\n\n");
   const Tensor theta_best = tensor(best, {4}, kFloat64);
+  std::vector<std::pair<std::string, examples::MetricsLog>> runs;  // for --plot
   for (size_t i = 0; i < variants.size(); ++i) {
     const double distance = (results[i].theta - theta_best).pow(2).sum().sqrt().item<double>();
     std::printf("%-10s distance to the closed form |θ − θ*| = %.3g\n", variants[i].name.c_str(), distance);
     if (!flags.metrics.empty())
       results[i].log.write_csv(variants.size() > 1 ? per_variant(flags.metrics, variants[i].name) : flags.metrics);
+    runs.emplace_back(variants[i].name, results[i].log);
   }
-  if (!flags.plot.empty()) plot_losses(variants, results, flags.plot);
+  if (!flags.plot.empty()) examples::plot_runs(runs, flags.plot, "linear_regression: gradient descent variants (MSE)");
 
   // The contract's last line: the last variant run (mini-batch with --variant all) on the test set.
   examples::print_final_line(results.back().log.rows().back().test_loss, std::nullopt);
