@@ -7,7 +7,7 @@
 
 namespace plot = descent::plot;
 
-TEST_CASE("quantile levels split the samples into bands of equal count; log levels are geometric above the minimum") {
+TEST_CASE("quantile levels split the samples into bands of equal count, log levels are geometric above the minimum") {
   std::vector<double> samples;
   for (int i = 0; i < 1000; ++i) samples.push_back(i * i);  // skewed, like a loss surface
   auto q = plot::ContourPlot::compute_levels(samples, 4, plot::Levels::Quantile);
@@ -142,7 +142,7 @@ TEST_CASE("the legend avoids a corner a path only crosses, with no vertex inside
   canvas.save_png(test::plot_out("contour_legend_crossed.png"));
 }
 
-TEST_CASE("the legend never hides the minimum or a path's end; with no free corner it goes outside the box") {
+TEST_CASE("the legend never hides the minimum or a path's end, and goes outside the box when no corner is free") {
   auto rosenbrock = [](double x, double y) { return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x); };
   plot::ContourPlot contour(rosenbrock, -2, 2, -1, 3);
   contour.title("Rosenbrock").x_label("x").y_label("y");
