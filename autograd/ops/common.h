@@ -39,13 +39,11 @@ inline Tensor floating(const Tensor& a, const char* op) {
   return is_floating(a.dtype()) ? a : to(a, kFloat32);
 }
 
-// The dtype `a op scalar` computes in: a whole scalar keeps integer tensors integral.
-inline Tensor with_scalar(const Tensor& a, double s, const char* op) {
-  check_defined(a, op);
-  if (is_floating(a.dtype())) return a;
-  if (s != static_cast<double>(static_cast<int64_t>(s))) return to(a, kFloat32);
-  return a.dtype() == kBool ? to(a, kInt64) : a;
-}
+// `a` in the dtype `a op scalar` computes in. Scalars are doubles, which PyTorch treats as Python
+// floats whatever their value: a float tensor keeps its dtype, and an int64 or bool tensor
+// computes in float32 (the default dtype), so arange(3) * 2.0 is float32 and arange(3) == 1.0
+// compares in float32, as torch does.
+inline Tensor with_scalar(const Tensor& a, double /*scalar*/, const char* op) { return floating(a, op); }
 
 // Differentiable-op results computed from saved outputs: during a plain backward the saved
 // (detached) output is a constant and saves a recomputation; with create_graph the formula
