@@ -219,7 +219,7 @@ struct Drawn {
 };
 const std::vector<Drawn> kFunctions = {{"rosenbrock", -2, 2, -1, 3, 1, 1},
                                        {"quadratic", -5, 5, -2, 2, 0, 0},
-                                       {"beale", -4.5, 4.5, -4.5, 4.5, 3, 0.5},
+                                       {"beale", -1, 4.5, -2, 2.5, 3, 0.5},
                                        {"saddle", -2, 2, -2, 2, 0, 0}};
 
 }  // namespace
