@@ -120,7 +120,7 @@ TEST_CASE("max pooling returns int64 argmax indices within each plane") {
   REQUIRE(leaf.grad().to_vector<float>() == std::vector<float>{0, 1, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0, 0, 2, 1, 0});
   REQUIRE_CLOSE(max_pool2d_backward(ones({1, 1, 2, 2}), indices, {1, 1, 4, 4}),
                 tensor({0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0}, {1, 1, 4, 4}));
-  REQUIRE_THROWS_WITH(max_pool2d_backward(ones({1, 1, 2, 2}), indices + 20, {1, 1, 4, 4}),
+  REQUIRE_THROWS_WITH(max_pool2d_backward(ones({1, 1, 2, 2}), indices + scalar_tensor(20, kInt64), {1, 1, 4, 4}),
                       "max_pool2d_backward: index 21 is out of range for a plane of 16 elements");
 }
 
