@@ -127,13 +127,16 @@ void Module::to(Dtype dtype) {
   }
 }
 
+// Walks the tree itself rather than through parameters(), which would build a list (and
+// allocate) on every call of a training loop.
 void Module::zero_grad(bool set_to_none) {
   NoGradGuard no_grad;
-  for (Tensor& p : parameters()) {
+  for (auto& [name, p] : parameters_) {
     if (!p.grad().defined()) continue;
     if (set_to_none) p.mutable_grad() = Tensor();
     else p.mutable_grad().zero_();
   }
+  for (auto& [name, child] : children_) child->zero_grad(set_to_none);
 }
 
 std::string Module::name() const {

@@ -103,6 +103,14 @@ TEST_CASE("zero_grad drops or zeroes every gradient") {
   layer.zero_grad();
   REQUIRE(!layer.weight.grad().defined());
   REQUIRE(!layer.bias.grad().defined());
+  // and in every descendant of a nested model
+  nn::Sequential outer(nn::Linear(3, 4), nn::Sequential(nn::ReLU(), nn::Linear(4, 2)));
+  outer.forward(randn({5, 3})).sum().backward();
+  for (const Tensor& p : outer.parameters()) REQUIRE(p.grad().defined());
+  outer.zero_grad(/*set_to_none=*/false);
+  for (const Tensor& p : outer.parameters()) REQUIRE(p.grad().abs().sum().item<double>() == 0.0);
+  outer.zero_grad();
+  for (const Tensor& p : outer.parameters()) REQUIRE(!p.grad().defined());
 }
 
 TEST_CASE("Sequential runs its children in order and gives typed access to them") {
