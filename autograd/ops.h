@@ -4,6 +4,7 @@
 // tensor/kernels/, and record a Node when an input requires grad (autograd/node.h).
 // Binary ops broadcast like NumPy and promote dtypes like PyTorch (bool < int64 < float32 <
 // float64); math on integers (exp, sqrt, /) computes in float32.
+#include <concepts>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -210,5 +211,68 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
                      int64_t ignore_index = -100, double label_smoothing = 0.0);
 // Stable max(x, 0) − x·y + log(1 + e^−|x|) per element, then reduced. input, target: same shape.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction = kMean);
+
+// ---- integer scalars ----------------------------------------------------------------------
+// A double scalar is what a Python float is to PyTorch: an int64 or bool tensor meeting one
+// computes in float32 (arange(3) * 2.0 is float32). An integer scalar is a Python int: beside an
+// int64 or bool tensor it is an int64 operand, so the result stays integral and comparisons are
+// exact (labels + 1 is int64); beside a float tensor it is the same as the double. Division is
+// true division either way, so `/` has only the double forms.
+template <class I>
+concept IntegerScalar = std::integral<I> && !std::same_as<I, bool>;
+
+namespace detail {
+inline bool integral_operand(const Tensor& a) { return a.defined() && !is_floating(a.dtype()); }
+inline Tensor int64_scalar(int64_t value) { return scalar_tensor(double(value), kInt64); }
+Tensor clamp_in_dtype(const Tensor& a, std::optional<double> min, std::optional<double> max);  // no promotion
+}  // namespace detail
+
+template <IntegerScalar I> Tensor operator+(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a + detail::int64_scalar(b) : a + double(b);
+}
+template <IntegerScalar I> Tensor operator-(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a - detail::int64_scalar(b) : a - double(b);
+}
+template <IntegerScalar I> Tensor operator*(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a * detail::int64_scalar(b) : a * double(b);
+}
+template <IntegerScalar I> Tensor operator+(I a, const Tensor& b) { return b + a; }
+template <IntegerScalar I> Tensor operator*(I a, const Tensor& b) { return b * a; }
+template <IntegerScalar I> Tensor operator-(I a, const Tensor& b) {
+  return detail::integral_operand(b) ? detail::int64_scalar(a) - b : double(a) - b;
+}
+template <IntegerScalar I> Tensor operator==(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a == detail::int64_scalar(b) : a == double(b);
+}
+template <IntegerScalar I> Tensor operator!=(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a != detail::int64_scalar(b) : a != double(b);
+}
+template <IntegerScalar I> Tensor operator<(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a < detail::int64_scalar(b) : a < double(b);
+}
+template <IntegerScalar I> Tensor operator<=(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a <= detail::int64_scalar(b) : a <= double(b);
+}
+template <IntegerScalar I> Tensor operator>(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a > detail::int64_scalar(b) : a > double(b);
+}
+template <IntegerScalar I> Tensor operator>=(const Tensor& a, I b) {
+  return detail::integral_operand(a) ? a >= detail::int64_scalar(b) : a >= double(b);
+}
+template <IntegerScalar I> Tensor where(const Tensor& condition, const Tensor& a, I b) {
+  return detail::integral_operand(a) ? where(condition, a, detail::int64_scalar(b)) : where(condition, a, double(b));
+}
+template <IntegerScalar I> Tensor where(const Tensor& condition, I a, const Tensor& b) {
+  return detail::integral_operand(b) ? where(condition, detail::int64_scalar(a), b) : where(condition, double(a), b);
+}
+template <IntegerScalar I> Tensor clamp(const Tensor& a, I min, I max) {
+  return detail::integral_operand(a) ? detail::clamp_in_dtype(a, double(min), double(max)) : clamp(a, double(min), double(max));
+}
+template <IntegerScalar I> Tensor clamp_min(const Tensor& a, I min) {
+  return detail::integral_operand(a) ? detail::clamp_in_dtype(a, double(min), std::nullopt) : clamp_min(a, double(min));
+}
+template <IntegerScalar I> Tensor clamp_max(const Tensor& a, I max) {
+  return detail::integral_operand(a) ? detail::clamp_in_dtype(a, std::nullopt, double(max)) : clamp_max(a, double(max));
+}
 
 }  // namespace descent

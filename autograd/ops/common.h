@@ -39,10 +39,10 @@ inline Tensor floating(const Tensor& a, const char* op) {
   return is_floating(a.dtype()) ? a : to(a, kFloat32);
 }
 
-// `a` in the dtype `a op scalar` computes in. Scalars are doubles, which PyTorch treats as Python
-// floats whatever their value: a float tensor keeps its dtype, and an int64 or bool tensor
+// `a` in the dtype `a op scalar` computes in, for a double scalar, which acts as a Python float
+// does in PyTorch whatever its value: a float tensor keeps its dtype, and an int64 or bool tensor
 // computes in float32 (the default dtype), so arange(3) * 2.0 is float32 and arange(3) == 1.0
-// compares in float32, as torch does.
+// compares in float32, as torch does. (Integer scalars have their own overloads in ops.h.)
 inline Tensor with_scalar(const Tensor& a, double /*scalar*/, const char* op) { return floating(a, op); }
 
 // Differentiable-op results computed from saved outputs: during a plain backward the saved

@@ -292,7 +292,12 @@ Tensor erf(const Tensor& a) {
 }
 
 // dL/da = g where min <= a <= max, else 0
-Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max) {
+// Double bounds make an integer tensor float32, as Python floats do in torch; integer bounds
+// keep it integral (the templates in ops.h call clamp_in_dtype directly).
+Tensor clamp(const Tensor& input, std::optional<double> min, std::optional<double> max) {
+  return detail::clamp_in_dtype(with_scalar(input, 0.0, "clamp"), min, max);
+}
+Tensor detail::clamp_in_dtype(const Tensor& a, std::optional<double> min, std::optional<double> max) {
   check_defined(a, "clamp");
   CHECK(min || max, "clamp: at least one of min and max must be given");
   const double lo = min.value_or(-std::numeric_limits<double>::infinity());
@@ -322,8 +327,15 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   }
   return out;
 }
-Tensor where(const Tensor& condition, const Tensor& a, double b) { return where(condition, a, scalar_tensor(b, a.dtype())); }
-Tensor where(const Tensor& condition, double a, const Tensor& b) { return where(condition, scalar_tensor(a, b.dtype()), b); }
+// A double scalar makes an integer tensor float32 (where(c, arange(3), 2.5) keeps the 2.5).
+Tensor where(const Tensor& condition, const Tensor& a, double b) {
+  Tensor x = with_scalar(a, b, "where");
+  return where(condition, x, scalar_tensor(b, x.dtype()));
+}
+Tensor where(const Tensor& condition, double a, const Tensor& b) {
+  Tensor y = with_scalar(b, a, "where");
+  return where(condition, scalar_tensor(a, y.dtype()), y);
+}
 
 Tensor masked_fill(const Tensor& a, const Tensor& mask, double value) {
   CHECK(mask.defined() && mask.dtype() == kBool, "masked_fill: mask must be a bool tensor");

@@ -130,8 +130,16 @@ Tensor argmax(const Tensor& a) {
   CHECK(a.numel() > 0, "argmax: cannot reduce an empty tensor");
   return scalar_tensor(double(std::get<1>(kernels::max_all(a, false))), kInt64);
 }
-Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) { return std::get<1>(max(a.detach(), dim, keepdim)); }
-Tensor argmin(const Tensor& a, int64_t dim, bool keepdim) { return std::get<1>(min(a.detach(), dim, keepdim)); }
+Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
+  check_defined(a, "argmax");
+  wrap_dim(dim, a.dim(), "argmax");  // so that an error names argmax, not max
+  return std::get<1>(max(a.detach(), dim, keepdim));
+}
+Tensor argmin(const Tensor& a, int64_t dim, bool keepdim) {
+  check_defined(a, "argmin");
+  wrap_dim(dim, a.dim(), "argmin");
+  return std::get<1>(min(a.detach(), dim, keepdim));
+}
 
 // a: any shape that `shape` broadcasts to   out: shape   dL/da = expand(g)
 Tensor sum_to(const Tensor& a, const Dims& shape) {

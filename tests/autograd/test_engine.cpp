@@ -199,8 +199,8 @@ TEST_CASE("mixed dtypes promote like PyTorch and gradients come back in each inp
   REQUIRE(a.grad().to_vector<float>() == std::vector<float>{2, 2});
 }
 
-// C++ scalars are doubles, which PyTorch treats as Python floats: `torch.arange(3) * 2.0` is
-// float32 (the default dtype) although 2.0 is whole, and a float tensor keeps its dtype.
+// A double scalar acts as a Python float in PyTorch: `torch.arange(3) * 2.0` is float32 (the
+// default dtype) although 2.0 is whole, and a float tensor keeps its dtype.
 TEST_CASE("a double scalar makes integer and bool tensors float32, as a Python float does in PyTorch") {
   Tensor i = arange(3), b = tensor({1, 0, 1}, {3}, kBool);
   auto check = [](const Tensor& got, Dtype dtype, const std::vector<double>& want) {
@@ -241,10 +241,7 @@ TEST_CASE("a double scalar makes integer and bool tensors float32, as a Python f
   check(x.grad(), kFloat64, {2, 2});
 }
 
-// Known gaps, hence [!shouldfail]: where's scalar overloads make the scalar a tensor of the other
-// operand's dtype (so 2.5 becomes 2 next to int64), and clamp keeps an integer tensor's dtype.
-// torch gives float32 in both cases. Drop the tags once autograd/ops/elementwise.cpp promotes.
-TEST_CASE("where with a double scalar promotes an integer tensor to float32, as in PyTorch", "[!shouldfail]") {
+TEST_CASE("where with a double scalar promotes an integer tensor to float32, as in PyTorch") {
   Tensor cond = tensor({1, 0, 1}, {3}, kBool);
   Tensor a = where(cond, arange(3), 2.5), b = where(cond, 2.5, arange(3));
   INFO("got " << a << " and " << b);
@@ -254,10 +251,51 @@ TEST_CASE("where with a double scalar promotes an integer tensor to float32, as 
   REQUIRE(b.to_vector<double>() == std::vector<double>{2.5, 1, 2.5});
 }
 
-TEST_CASE("clamp with double bounds promotes an integer tensor to float32, as in PyTorch", "[!shouldfail]") {
+TEST_CASE("clamp with double bounds promotes an integer tensor to float32, as in PyTorch") {
   Tensor a = clamp(arange(3), 0.5, 1.5);
   INFO("got " << a);
   REQUIRE(a.dtype() == kFloat32);
   REQUIRE(a.to_vector<double>() == std::vector<double>{0.5, 1, 1.5});
   REQUIRE(clamp_min(arange(3), 0.5).to_vector<double>() == std::vector<double>{0.5, 1, 2});
+}
+
+TEST_CASE("an integer scalar keeps integer and bool tensors integral, as a Python int does in PyTorch") {
+  Tensor i = arange(3), b = tensor({1, 0, 1}, {3}, kBool), f = tensor({0.5, 1.5, 2.5}, {3}, kFloat64);
+  auto check = [](const Tensor& got, Dtype dtype, const std::vector<double>& want) {
+    INFO("got " << got);
+    REQUIRE(got.dtype() == dtype);
+    REQUIRE(got.to_vector<double>() == want);
+  };
+  check(i + 1, kInt64, {1, 2, 3});
+  check(1 + i, kInt64, {1, 2, 3});
+  check(i - 1, kInt64, {-1, 0, 1});
+  check(5 - i, kInt64, {5, 4, 3});
+  check(i * 3, kInt64, {0, 3, 6});
+  check(3 * i, kInt64, {0, 3, 6});
+  check(i * int64_t(2), kInt64, {0, 2, 4});
+  check(b + 1, kInt64, {2, 1, 2});
+  check(i / 2, kFloat32, {0, 0.5, 1});  // true division, as torch's /
+  check(i == 1, kBool, {0, 1, 0});
+  check(i != 1, kBool, {1, 0, 1});
+  check(i < 1, kBool, {1, 0, 0});
+  check(i <= 1, kBool, {1, 1, 0});
+  check(i > 1, kBool, {0, 0, 1});
+  check(i >= 1, kBool, {0, 1, 1});
+  // exact in int64, where float32 would round both sides to the same value
+  check(tensor({16777217, 3}, {2}, kInt64) == 16777216, kBool, {0, 0});
+  check(where(b, i, 7), kInt64, {0, 7, 2});
+  check(where(b, 7, i), kInt64, {7, 1, 7});
+  check(clamp(i, 1, 1), kInt64, {1, 1, 1});
+  check(clamp_min(i, 1), kInt64, {1, 1, 2});
+  check(clamp_max(i, 1), kInt64, {0, 1, 1});
+  // beside a float tensor an integer scalar is the same as the double
+  check(f + 1, kFloat64, {1.5, 2.5, 3.5});
+  check(2 * f, kFloat64, {1, 3, 5});
+  check(1 - f, kFloat64, {0.5, -0.5, -1.5});
+  check(f > 1, kBool, {0, 1, 1});
+  check(clamp(f, 1, 2), kFloat64, {1, 1.5, 2});
+  // and gradients flow through it as through the double
+  Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  (3 * x + 1).sum().backward();
+  check(x.grad(), kFloat64, {3, 3});
 }
