@@ -4,6 +4,7 @@
 // plain `for` the compiler vectorizes.
 #include "tensor/kernels/elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -276,12 +277,21 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& input, double thresh
 }
 
 namespace {
+// A bound as a T, saturating at T's range. Infinite bounds stay infinite for floats (so that
+// clamp_min(x, 0) leaves +inf alone); for integers they, and anything past the range, become its
+// ends: double(INT64_MAX) rounds up to 2^63, which is no int64, so the test is v < that.
+template <class T> T clamp_bound(double v) {
+  using limits = std::numeric_limits<T>;
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(v) ? T(v) : T(std::clamp(v, double(limits::lowest()), double(limits::max())));
+  } else {
+    if (!(v < double(limits::max()))) return limits::max();
+    return v <= double(limits::lowest()) ? limits::lowest() : T(v);
+  }
+}
 template <class T> auto clamp_fn(double lo, double hi) {
   // NaN passes through, as in torch.clamp
-  return [l = T(std::max(lo, double(std::numeric_limits<T>::lowest()))),
-          h = T(std::min(hi, double(std::numeric_limits<T>::max())))](T x) {
-    return x < l ? l : (x > h ? h : x);
-  };
+  return [l = clamp_bound<T>(lo), h = clamp_bound<T>(hi)](T x) { return x < l ? l : (x > h ? h : x); };
 }
 }  // namespace
 

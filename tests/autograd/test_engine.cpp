@@ -294,6 +294,9 @@ TEST_CASE("an integer scalar keeps integer and bool tensors integral, as a Pytho
   check(1 - f, kFloat64, {0.5, -0.5, -1.5});
   check(f > 1, kBool, {0, 1, 1});
   check(clamp(f, 1, 2), kFloat64, {1, 1.5, 2});
+  // a missing bound is infinite: nothing passes it, and an infinite value stays infinite
+  check(clamp_min(tensor({INFINITY, -1}, {2}), 0), kFloat32, {INFINITY, 0});
+  check(clamp_max(tensor({-INFINITY, 3}, {2}, kFloat64), 1), kFloat64, {-INFINITY, 1});
   // and gradients flow through it as through the double
   Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
   (3 * x + 1).sum().backward();
