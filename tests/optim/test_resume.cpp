@@ -76,6 +76,24 @@ void train(const test::TanhNet& net, const Run& run, const Params& params, Optim
   }
 }
 
+// One file holding the parameters, the optimizer and the schedule, as a training loop would
+// checkpoint them; and reading it back into freshly built objects.
+void save_state(const std::string& path, const Params& params, const Optimizer& opt, const LRScheduler& sched) {
+  serialize::OutputArchive out;
+  for (size_t k = 0; k < params.size(); ++k) out.write("param." + std::to_string(k), params[k]);
+  opt.save(out, "optimizer.");
+  sched.save(out, "scheduler.");
+  out.save_to(path);
+}
+void load_state(const std::string& path, Params& params, Optimizer& opt, LRScheduler& sched) {
+  serialize::InputArchive in;
+  in.load_from(path);
+  NoGradGuard no_grad;
+  for (size_t k = 0; k < params.size(); ++k) params[k].copy_(in.read_tensor("param." + std::to_string(k)));
+  opt.load(in, "optimizer.");
+  sched.load(in, "scheduler.");
+}
+
 }  // namespace
 
 TEST_CASE("training N steps equals N/2 steps, save, load into fresh objects, N/2 steps, bitwise") {
@@ -95,27 +113,14 @@ TEST_CASE("training N steps equals N/2 steps, save, load into fresh objects, N/2
     auto sched2 = run.schedule(*opt2);
     train(net, run, first, *opt2, *sched2, N / 2);
     const std::string path = test::temp_path("resume");
-    {
-      serialize::OutputArchive out;
-      for (size_t k = 0; k < first.size(); ++k) out.write("param." + std::to_string(k), first[k]);
-      opt2->save(out, "optimizer.");
-      sched2->save(out, "scheduler.");
-      out.save_to(path);
-    }
+    save_state(path, first, *opt2, *sched2);
     REQUIRE_FALSE(test::bitwise_equal(first, straight));  // halfway is not the end
 
     // Fresh objects, built exactly as before, then loaded.
     Params resumed = net.fresh_params();
     auto opt3 = run.make(resumed);
     auto sched3 = run.schedule(*opt3);
-    {
-      serialize::InputArchive in;
-      in.load_from(path);
-      NoGradGuard no_grad;
-      for (size_t k = 0; k < resumed.size(); ++k) resumed[k].copy_(in.read_tensor("param." + std::to_string(k)));
-      opt3->load(in, "optimizer.");
-      sched3->load(in, "scheduler.");
-    }
+    load_state(path, resumed, *opt3, *sched3);
     std::remove(path.c_str());
     CHECK(sched3->last_epoch() == sched2->last_epoch());
     CHECK(sched3->get_last_lr() == sched2->get_last_lr());
@@ -233,24 +238,11 @@ TEST_CASE("resuming with two parameter groups of float32 parameters is bitwise e
     auto sched2 = schedule(*opt2);
     train(first, *opt2, *sched2, N / 2);
     const std::string path = test::temp_path("resume_groups");
-    {
-      serialize::OutputArchive out;
-      for (size_t k = 0; k < first.size(); ++k) out.write("param." + std::to_string(k), first[k]);
-      opt2->save(out, "optimizer.");
-      sched2->save(out, "scheduler.");
-      out.save_to(path);
-    }
+    save_state(path, first, *opt2, *sched2);
     Params resumed = fresh();
     auto opt3 = make(resumed);
     auto sched3 = schedule(*opt3);
-    {
-      serialize::InputArchive in;
-      in.load_from(path);
-      NoGradGuard no_grad;
-      for (size_t k = 0; k < resumed.size(); ++k) resumed[k].copy_(in.read_tensor("param." + std::to_string(k)));
-      opt3->load(in, "optimizer.");
-      sched3->load(in, "scheduler.");
-    }
+    load_state(path, resumed, *opt3, *sched3);
     std::remove(path.c_str());
     REQUIRE(opt3->param_groups().size() == 2);
     CHECK(opt3->param_groups()[1].lr() == opt2->param_groups()[1].lr());
