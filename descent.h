@@ -17,6 +17,7 @@
 #include "nn/nn.h"
 #include "data/data.h"
 #include "plot/plot.h"
+#include "tensor/cpu.h"
 #include "tensor/dtype.h"
 #include "tensor/factory.h"
 #include "tensor/parallel.h"

@@ -1,6 +1,6 @@
 // The counter-based generator and the kernels that fill tensors with its numbers.
-// bits(counter) is two rounds of the SplitMix64 finalizer over seed and counter: cheap, and
-// statistically sound for initialization, dropout and shuffling.
+// bits(counter) is two rounds of the SplitMix64 finalizer, over the seed and then with the
+// counter: cheap, and statistically sound for initialization, dropout and shuffling.
 #include "tensor/random.h"
 
 #include <cmath>
@@ -14,19 +14,13 @@
 namespace descent {
 namespace {
 
-uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 // Fills contiguous `t` with value(bits of counter start+i) for element i.
 template <class T, class F> void fill_counter(const Tensor& t, Generator& gen, const F& value) {
   T* data = t.data_ptr<T>();
   const int64_t n = t.numel();
-  const uint64_t start = gen.reserve(uint64_t(n));
+  const uint64_t start = gen.reserve(uint64_t(n)), key = gen.key();
   parallel_for(0, n, 1 << 15, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) data[i] = value(gen.bits(start + uint64_t(i)));
+    for (int64_t i = b; i < e; ++i) data[i] = value(Generator::bits_at(key, start + uint64_t(i)));
   });
   t.bump_version();
 }
@@ -40,8 +34,6 @@ template <class Fill> void fill_any(const Tensor& t, const Fill& fill) {
 }
 
 }  // namespace
-
-uint64_t Generator::bits(uint64_t counter) const { return mix(mix(seed_ + 0x9e3779b97f4a7c15ULL) ^ counter * 0xd1342543de82ef95ULL); }
 
 int64_t Generator::next_below(int64_t n) { return int64_t(next_double() * double(n)) % n; }
 

@@ -22,11 +22,21 @@ class Generator {
   double next_double() { return to_unit_double(next_u64()); }    // uniform on [0, 1)
   int64_t next_below(int64_t n);                                  // uniform on [0, n)
 
-  uint64_t bits(uint64_t counter) const;  // the number at `counter`
+  uint64_t bits(uint64_t counter) const { return bits_at(key(), counter); }  // the number at `counter`
+  // bits(counter) in two steps: key() depends on the seed only, so a kernel filling many
+  // elements computes it once and then one hash per element.
+  uint64_t key() const { return mix(seed_ + 0x9e3779b97f4a7c15ULL); }
+  static uint64_t bits_at(uint64_t key, uint64_t counter) { return mix(key ^ counter * 0xd1342543de82ef95ULL); }
   static double to_unit_double(uint64_t b) { return double(b >> 11) * 0x1.0p-53; }
   static float to_unit_float(uint64_t b) { return float(b >> 40) * 0x1.0p-24f; }
 
  private:
+  // The SplitMix64 finalizer.
+  static uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
   uint64_t seed_;
   uint64_t offset_ = 0;
 };

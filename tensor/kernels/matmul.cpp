@@ -1,5 +1,5 @@
-// GEMM through OpenBLAS, or for large float32 products on CPUs with AVX-512 through a blocked
-// kernel of our own (below). OpenBLAS runs single-threaded (tensor/parallel.cpp); a large
+// GEMM through OpenBLAS, or for float32 products where this CPU's blocked kernel wins, through
+// that (tensor/kernels/simd/). OpenBLAS runs single-threaded (tensor/parallel.cpp); a large
 // product is cut into row blocks of C that oneTBB's threads hand to concurrent single-threaded
 // GEMMs, and a batch of small products runs one product per task.
 #include "tensor/kernels/matmul.h"
@@ -12,7 +12,7 @@
 #include "tensor/factory.h"
 #include "tensor/kernels/elementwise.h"
 #include "tensor/kernels/loop.h"
-#include "tensor/kernels/vec.h"
+#include "tensor/kernels/simd/gemm_tuned.h"
 
 namespace descent::kernels {
 namespace {
@@ -20,157 +20,11 @@ namespace {
 // Below this many multiply-adds a product runs on one thread (about 50 µs of work).
 constexpr int64_t kParallelFlops = 1 << 21;
 
-#if defined(__AVX512F__)
-// ---- A blocked float32 GEMM for CPUs with AVX-512 --------------------------------------------
-// OpenBLAS chooses its kernels when it is loaded, and not always the widest the CPU has: with
-// OPENBLAS_CORETYPE=Haswell (the development machine's setting) it runs AVX2 kernels at 105-125
-// GFLOP/s per core, where AVX-512 FMAs give twice that. When descent is compiled for AVX-512
-// (-march=native on such a CPU), float32 products of at least kBlockedMinWork multiply-adds and
-// at least kBlockedMinSide rows and columns run the loops below instead: BLIS's structure,
-// 170-235 GFLOP/s per core on the MLP's and the small CNN's shapes. Smaller or thinner products
-// (packing or half-empty tiles would dominate), float64 and other builds use OpenBLAS.
-//
-// The structure: for each kKC-deep slice of k, B's columns are packed into kNR-wide panels
-// ([kc][kNR], zero-padded) and A's rows into kMR-tall panels (row i of a panel at i·kKC); then
-// each pair of panels gives one kMR×kNR tile of C, summed in registers. Every element of C is a
-// sum over k in increasing order, slice by slice, whatever the tile or the thread that computes
-// it: results do not depend on how C is cut among threads.
-constexpr int64_t kBlockedMinWork = int64_t(1) << 16, kBlockedMinSide = 16;
-constexpr int64_t kKC = 256, kMC = 128, kNC = 1024;  // a B panel stays in L1, an A block in L2
-
-// The register tile is MR rows × NR columns: 8 × 32 (2 vectors a row) in general, and 16 × 16
-// (1 vector) for products with at most 16 columns, which would leave half of a 32-wide tile
-// empty (a weight gradient [K, O] with O = 16, say). Either is 16 accumulators.
-template <int64_t MR, int64_t NR> struct TileShape {
-  static constexpr int64_t kMR = MR, kNR = NR;
-  static constexpr int kVecs = int(NR / kVecLanes);
-  static_assert(kMC % MR == 0 && NR % kVecLanes == 0);
-};
-using WideTile = TileShape<8, 32>;
-using NarrowTile = TileShape<16, 16>;
-
-// out[i][j] = Σ_k a[i·kKC + k] · b[k·kNR + j], the accumulators in registers (vec.h says why
-// vector types). A taller wide tile (12 rows) runs out of registers and spills.
-template <class S> void gemm_tile(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict out) {
-  VecF acc[S::kMR][S::kVecs] = {};
-  for (int64_t k = 0; k < kc; ++k) {
-    VecF bk[S::kVecs];
-#pragma GCC unroll 4
-    for (int v = 0; v < S::kVecs; ++v) bk[v] = load(b + k * S::kNR + v * kVecLanes);
-#pragma GCC unroll 16
-    for (int i = 0; i < S::kMR; ++i) {
-      const VecF ai = broadcast(a[i * kKC + k]);
-#pragma GCC unroll 4
-      for (int v = 0; v < S::kVecs; ++v) acc[i][v] += ai * bk[v];
-    }
-  }
-  std::memcpy(out, acc, sizeof(acc));
-}
-
-// Rows [i0, i0 + mc) of op(A), k in [k0, k0 + kc): panels of kMR rows, each row kKC apart.
-template <class S>
-void pack_a(bool ta, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* packed) {
-  for (int64_t ip = 0; ip < mc; ip += S::kMR) {
-    const int64_t mr = std::min(S::kMR, mc - ip);
-    float* panel = packed + ip * kKC;
-    if (!ta) {  // rows of A are contiguous in k: copy them
-      for (int64_t i = 0; i < mr; ++i) std::memcpy(panel + i * kKC, a + (i0 + ip + i) * lda + k0, kc * sizeof(float));
-    } else {  // A is stored k-major: gather
-      for (int64_t k = 0; k < kc; ++k)
-        for (int64_t i = 0; i < mr; ++i) panel[i * kKC + k] = a[(k0 + k) * lda + i0 + ip + i];
-    }
-    for (int64_t i = mr; i < S::kMR; ++i) std::fill(panel + i * kKC, panel + i * kKC + kc, 0.0f);
-  }
-}
-
-// k in [k0, k0 + kc), columns [j0, j0 + nc) of op(B): panels of kNR columns, [kc][kNR].
-template <class S>
-void pack_b(bool tb, const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float* packed) {
-  for (int64_t jp = 0; jp < nc; jp += S::kNR) {
-    const int64_t nr = std::min(S::kNR, nc - jp);
-    float* panel = packed + jp * kc;
-    if (!tb && nr == S::kNR) {  // rows of B are contiguous in j: copy them (a fixed size, inline)
-      for (int64_t k = 0; k < kc; ++k)
-        for (int v = 0; v < S::kVecs; ++v)
-          store(panel + k * S::kNR + v * kVecLanes, load(b + (k0 + k) * ldb + j0 + jp + v * kVecLanes));
-    } else if (!tb) {
-      for (int64_t k = 0; k < kc; ++k) std::memcpy(panel + k * S::kNR, b + (k0 + k) * ldb + j0 + jp, nr * sizeof(float));
-    } else {  // B is stored j-major: gather
-      for (int64_t j = 0; j < nr; ++j)
-        for (int64_t k = 0; k < kc; ++k) panel[k * S::kNR + j] = b[(j0 + jp + j) * ldb + k0 + k];
-    }
-    if (nr < S::kNR)
-      for (int64_t k = 0; k < kc; ++k) std::fill(panel + k * S::kNR + nr, panel + (k + 1) * S::kNR, 0.0f);
-  }
-}
-
-template <class S>
-void blocked_core(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  Tensor packed_a = empty({kMC * kKC}), packed_b = empty({std::min(n, kNC) * kKC + S::kNR * kKC});
-  float* pa = packed_a.data_ptr<float>();
-  float* pb = packed_b.data_ptr<float>();
-  for (int64_t j0 = 0; j0 < n; j0 += kNC) {
-    const int64_t nc = std::min(kNC, n - j0);
-    for (int64_t k0 = 0; k0 < k; k0 += kKC) {
-      const int64_t kc = std::min(kKC, k - k0);
-      const float scale_c = k0 == 0 ? beta : 1.0f;  // later slices add onto the earlier ones
-      pack_b<S>(tb, b, ldb, k0, kc, j0, nc, pb);
-      for (int64_t i0 = 0; i0 < m; i0 += kMC) {
-        const int64_t mc = std::min(kMC, m - i0);
-        pack_a<S>(ta, a, lda, i0, mc, k0, kc, pa);
-        for (int64_t jp = 0; jp < nc; jp += S::kNR)
-          for (int64_t ip = 0; ip < mc; ip += S::kMR) {
-            alignas(64) float tile[S::kMR * S::kNR];
-            gemm_tile<S>(kc, pa + ip * kKC, pb + jp * kc, tile);
-            const int64_t mr = std::min(S::kMR, mc - ip), nr = std::min(S::kNR, nc - jp);
-            for (int64_t i = 0; i < mr; ++i) {
-              float* row = c + (i0 + ip + i) * ldc + j0 + jp;
-              const float* t = tile + i * S::kNR;
-              if (scale_c == 0) {  // C is not read (it may hold anything, as BLAS allows)
-                for (int64_t j = 0; j < nr; ++j) row[j] = alpha * t[j];
-              } else {
-                for (int64_t j = 0; j < nr; ++j) row[j] = alpha * t[j] + scale_c * row[j];
-              }
-            }
-          }
-      }
-    }
-  }
-}
-
-void blocked_core(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (n <= NarrowTile::kNR) return blocked_core<NarrowTile>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  blocked_core<WideTile>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
-// A transposed operand is gathered element by element while packing, a plain one copied row
-// by row. Computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead swaps which operands are gathered, at the price of
-// transposing C in (if beta ≠ 0) and out: for x·wᵀ with a small batch, that gathers x, not w.
-// Both ways perform the same additions in the same order, so they give the same bits.
-void blocked_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-                   const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  const int64_t gathered = (ta ? m * k : 0) + (tb ? n * k : 0);
-  const int64_t gathered_swapped = (ta ? 0 : m * k) + (tb ? 0 : n * k) + (beta != 0 ? 2 : 1) * m * n;
-  if (gathered <= gathered_swapped) return blocked_core(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  Tensor scratch = empty({n, m});
-  float* ct = scratch.data_ptr<float>();
-  if (beta != 0)
-    for (int64_t j = 0; j < n; ++j)
-      for (int64_t i = 0; i < m; ++i) ct[j * m + i] = c[i * ldc + j];
-  blocked_core(!tb, !ta, n, m, k, alpha, b, ldb, a, lda, beta, ct, m);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = ct[j * m + i];
-}
-#endif  // __AVX512F__
-
+// One GEMM on the calling thread. A float32 product goes to this CPU's blocked kernel where its
+// measured rule says that wins (tensor/kernels/simd/gemm_tuned.h); everything else to OpenBLAS.
 void blas(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
           int64_t ldb, float beta, float* c, int64_t ldc) {
-#if defined(__AVX512F__)
-  if (m * n * k >= kBlockedMinWork && std::min(m, n) >= kBlockedMinSide)
-    return blocked_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-#endif
+  if (simd::sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
               alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Matrix products: every call into BLAS in descent is in matmul.cpp, and so is the blocked
-// float32 kernel that replaces OpenBLAS for large products in builds for AVX-512 CPUs.
+// Matrix products: every call into BLAS in descent is in matmul.cpp, which hands float32
+// products to this CPU's blocked kernel instead where that wins (tensor/kernels/simd/).
 // A 2-D operand whose strides are those of a transposed matrix (a.t(), a.transpose(-2, -1)) is
 // passed to BLAS with the transpose flag instead of being copied.
 #include "tensor/tensor.h"

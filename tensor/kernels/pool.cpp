@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "tensor/factory.h"
 #include "tensor/kernels/elementwise.h"
 #include "tensor/kernels/loop.h"
+#include "tensor/kernels/simd/kernels.h"
 
 namespace descent::kernels {
 namespace {
@@ -103,11 +105,21 @@ std::tuple<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p) {
     int64_t* idx = indices.data_ptr<int64_t>();
     const bool pairs = p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 && p.stride_w == 2 && p.pad_h == 0 &&
                        p.pad_w == 0;
+    // This CPU's vectorized kernel for the 2×2 case, in float32 (tensor/kernels/simd/isa/pool.cpp)
+    simd::MaxPool2x2Fn tuned = nullptr;
+    if constexpr (std::is_same_v<T, float>)
+      if (pairs && H * W < (int64_t(1) << 31)) tuned = simd::active().max_pool_2x2;
     parallel_for(0, pl.count, planes_per_task(H * W), [&](int64_t b, int64_t e) {
       for (int64_t plane = b; plane < e; ++plane) {
         const T* xp = src + plane * H * W;
         T* op = dst + plane * pl.HO * pl.WO;
         int64_t* ip = idx + plane * pl.HO * pl.WO;
+        if constexpr (std::is_same_v<T, float>) {
+          if (tuned) {
+            tuned(xp, H, W, op, ip);
+            continue;
+          }
+        }
         if (pairs) {
           for (int64_t oh = 0; oh < pl.HO; ++oh)
             max_pool_2x2_row(xp + 2 * oh * W, W, pl.WO, 2 * oh * W, src_end, op + oh * pl.WO, ip + oh * pl.WO);

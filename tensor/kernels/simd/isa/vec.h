@@ -1,18 +1,18 @@
 #pragma once
-// Fixed-width float vectors for the few kernels that block for registers by hand: the blocked
-// GEMM (matmul.cpp) and direct convolution (conv_direct.cpp). Internal to tensor/kernels.
+// One vector register of floats, for this instruction set's build (isa.h): kLanes floats.
 //
-// These are GCC's and Clang's vector types: arithmetic on a VecF is elementwise and compiles to
-// one register per value where the CPU has 64-byte vectors (AVX-512), to pairs or quadruples of
-// narrower ones elsewhere. Plain loops over small arrays compile to the same thing only when the
+// These are GCC's and Clang's vector types: arithmetic on a VecF is elementwise, compiles to one
+// register per value, and `acc += a * b` becomes one fused multiply-add where the flags allow
+// it (-mfma, AVX-512, NEON). Plain loops over small arrays compile to the same only when the
 // compiler decides to unroll them and keep the arrays in registers, which small edits change;
 // with vector types, an array of accumulators is registers by construction.
 #include <cstring>
 
-namespace descent::kernels {
+#include "tensor/kernels/simd/isa/isa.h"
 
-using VecF = float __attribute__((vector_size(64)));
-inline constexpr int kVecLanes = 16;
+namespace descent::kernels::simd::DESCENT_ISA {
+
+using VecF = float __attribute__((vector_size(kLanes * sizeof(float))));
 
 inline VecF load(const float* p) {  // any alignment
   VecF v;
@@ -27,11 +27,11 @@ inline VecF broadcast(float x) { return x - VecF{}; }
 
 // The sum of the lanes, always in the same pairwise order.
 inline float sum_lanes(VecF v) {
-  float s[kVecLanes];
+  float s[kLanes];
   std::memcpy(s, &v, sizeof v);
-  for (int width = kVecLanes / 2; width > 0; width /= 2)
+  for (int width = kLanes / 2; width > 0; width /= 2)
     for (int i = 0; i < width; ++i) s[i] += s[i + width];
   return s[0];
 }
 
-}  // namespace descent::kernels
+}  // namespace descent::kernels::simd::DESCENT_ISA

@@ -1,0 +1,130 @@
+// A blocked float32 GEMM, compiled once per instruction set (isa.h): C = alpha·op(A)·op(B) +
+// beta·C, row-major. The plain path is OpenBLAS (tensor/kernels/matmul.cpp); the table's rule
+// (isa/table.cpp) says for which products this one runs instead.
+//
+// BLIS's structure. For each kKC-deep slice of k, B's columns are packed into panels of NR
+// columns ([kc][NR], zero-padded), and A's rows into panels of Rows rows stored k-major ([kc]
+// [Rows]), so that the kernel reads both with unit stride. Each pair of panels gives one
+// Rows × NR tile of C, summed in registers over the slice. The slices of k are equal in size
+// (288 = 144 + 144, not 256 + 32, whose short slice would be mostly overhead).
+//
+// Every element of C is a sum over k in increasing order, slice by slice, with the same
+// instructions whatever tile or thread computes it: tiles cut by the edge of C go through a
+// full-size copy, so results do not depend on how callers split C among threads.
+#include "tensor/kernels/simd/isa/vec.h"
+#include "tensor/kernels/simd/kernels.h"
+
+namespace descent::kernels::simd::DESCENT_ISA {
+namespace {
+
+// One Rows × NR tile: c = alpha·(a-panel · b-panel) + beta·c, c rows ldc apart; with beta = 0,
+// c is not read (it may hold anything, as BLAS allows).
+template <int Rows, int Vecs>
+void tile(int64_t kc, const float* __restrict a, const float* __restrict b, float alpha, float beta, float* c,
+          int64_t ldc) {
+  constexpr int64_t NR = Vecs * kLanes;
+  VecF acc[Rows][Vecs] = {};
+  for (int64_t k = 0; k < kc; ++k) {
+    VecF bk[Vecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; ++v) bk[v] = load(b + k * NR + v * kLanes);
+#pragma GCC unroll 16
+    for (int i = 0; i < Rows; ++i) {
+      const VecF ai = broadcast(a[k * Rows + i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < Vecs; ++v) acc[i][v] += ai * bk[v];
+    }
+  }
+  const VecF va = broadcast(alpha), vb = broadcast(beta);
+  for (int i = 0; i < Rows; ++i)
+    for (int v = 0; v < Vecs; ++v) {
+      float* p = c + i * ldc + v * kLanes;
+      store(p, beta == 0 ? va * acc[i][v] : va * acc[i][v] + vb * load(p));
+    }
+}
+
+// Rows [i0, i0 + mc) of op(A), k in [k0, k0 + kc): panels of Rows rows, element (i, k) at
+// k·Rows + i; rows past mc are zero.
+template <int Rows>
+void pack_a(bool ta, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* packed) {
+  for (int64_t ip = 0; ip < mc; ip += Rows) {
+    const int64_t mr = min(Rows, mc - ip);
+    float* panel = packed + ip * kc;
+    if (ta && mr == Rows) {  // A is stored k-major: each k is Rows consecutive floats
+      for (int64_t k = 0; k < kc; ++k) std::memcpy(panel + k * Rows, a + (k0 + k) * lda + i0 + ip, Rows * sizeof(float));
+      continue;
+    }
+    for (int64_t i = 0; i < Rows; ++i)
+      for (int64_t k = 0; k < kc; ++k)
+        panel[k * Rows + i] = i >= mr ? 0.0f : ta ? a[(k0 + k) * lda + i0 + ip + i] : a[(i0 + ip + i) * lda + k0 + k];
+  }
+}
+
+// k in [k0, k0 + kc), columns [j0, j0 + nc) of op(B): panels of NR columns, [kc][NR]; columns
+// past nc are zero.
+template <int Vecs>
+void pack_b(bool tb, const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float* packed) {
+  constexpr int64_t NR = Vecs * kLanes;
+  for (int64_t jp = 0; jp < nc; jp += NR) {
+    const int64_t nr = min(NR, nc - jp);
+    float* panel = packed + jp * kc;
+    if (!tb && nr == NR) {  // rows of B are contiguous in j: whole vectors
+      for (int64_t k = 0; k < kc; ++k)
+        for (int v = 0; v < Vecs; ++v) store(panel + k * NR + v * kLanes, load(b + (k0 + k) * ldb + j0 + jp + v * kLanes));
+      continue;
+    }
+    for (int64_t j = 0; j < NR; ++j)
+      for (int64_t k = 0; k < kc; ++k)
+        panel[k * NR + j] = j >= nr ? 0.0f : tb ? b[(j0 + jp + j) * ldb + k0 + k] : b[(k0 + k) * ldb + j0 + jp + j];
+  }
+}
+
+template <int Rows, int Vecs>
+void blocked(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+             const float* b, int64_t ldb, float beta, float* c, int64_t ldc, float* workspace) {
+  constexpr int64_t NR = Vecs * kLanes;
+  float* pa = workspace;              // kMC × kKC
+  float* pb = workspace + kMC * kKC;  // (kNC + NR) × kKC
+  const int64_t slices = (k + kKC - 1) / kKC, depth = (k + slices - 1) / slices;
+  for (int64_t j0 = 0; j0 < n; j0 += kNC) {
+    const int64_t nc = min(kNC, n - j0);
+    for (int64_t k0 = 0; k0 < k; k0 += depth) {
+      const int64_t kc = min(depth, k - k0);
+      const float slice_beta = k0 == 0 ? beta : 1.0f;  // later slices add onto the earlier ones
+      pack_b<Vecs>(tb, b, ldb, k0, kc, j0, nc, pb);
+      for (int64_t i0 = 0; i0 < m; i0 += kMC) {
+        const int64_t mc = min(kMC, m - i0);
+        pack_a<Rows>(ta, a, lda, i0, mc, k0, kc, pa);
+        for (int64_t jp = 0; jp < nc; jp += NR)
+          for (int64_t ip = 0; ip < mc; ip += Rows) {
+            const int64_t mr = min(Rows, mc - ip), nr = min(NR, nc - jp);
+            float* cij = c + (i0 + ip) * ldc + j0 + jp;
+            if (mr == Rows && nr == NR) {
+              tile<Rows, Vecs>(kc, pa + ip * kc, pb + jp * kc, alpha, slice_beta, cij, ldc);
+              continue;
+            }
+            float part[Rows * NR] = {};  // the edge of C: the same instructions on a copy
+            if (slice_beta != 0)
+              for (int64_t i = 0; i < mr; ++i) std::memcpy(part + i * NR, cij + i * ldc, nr * sizeof(float));
+            tile<Rows, Vecs>(kc, pa + ip * kc, pb + jp * kc, alpha, slice_beta, part, NR);
+            for (int64_t i = 0; i < mr; ++i) std::memcpy(cij + i * ldc, part + i * NR, nr * sizeof(float));
+          }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// The general tile, or for products at most one vector wide a tile twice as tall and one vector
+// wide, which keeps as many accumulators busy where the general one would be half empty.
+void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc, float* workspace) {
+  if (n <= kLanes) return blocked<2 * kGemmRows, 1>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace);
+  blocked<kGemmRows, kGemmVecs>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace);
+}
+
+// Floats of workspace sgemm needs: the A block and the B slice with its last panel's padding.
+int64_t sgemm_workspace() { return kMC * kKC + (kNC + kGemmVecs * kLanes) * kKC; }
+
+}  // namespace descent::kernels::simd::DESCENT_ISA

@@ -1,0 +1,77 @@
+// This instruction set's table (kernels.h): its kernels, their tiles, and the rules, measured on
+// CPUs with this instruction set, that say where each kernel beats the plain path.
+#include "tensor/kernels/simd/isa/isa.h"
+#include "tensor/kernels/simd/kernels.h"
+
+namespace descent::kernels::simd::DESCENT_ISA {
+
+// Defined in gemm.cpp, conv_direct.cpp and pool.cpp of this same build.
+void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc, float* workspace);
+int64_t sgemm_workspace();
+void conv_forward(const FlatConv& conv, const float* x, const float* w_packed, const float* bias, float* out);
+void conv_weight_grad(const FlatConv& conv, const float* const* x, const float* const* g, int64_t images,
+                      int64_t ld_g, int64_t out_rows, float* gw, bool accumulate);
+void max_pool_2x2(const float* x, int64_t H, int64_t W, float* out, int64_t* indices);
+
+namespace {
+
+Kernels make_table() {
+  Kernels k;
+  k.sgemm = sgemm;
+  k.sgemm_workspace = sgemm_workspace();
+  k.conv_forward = conv_forward;
+  k.conv_weight_grad = conv_weight_grad;
+  k.conv_row_tile = kConvRows;
+  k.conv_position_tile = kConvVecs * kLanes;
+  k.grad_row_tile = kGradRows;
+  k.grad_tap_tile = kGradTaps;
+  k.grad_position_tile = kLanes;
+  k.max_pool_2x2 = max_pool_2x2;
+#if defined(DESCENT_ISA_AVX512)
+  k.isa = Isa::avx512;
+  // Measured on Zen 5 (family 26, full-width AVX-512), one thread, OpenBLAS held to its Haswell
+  // kernels: 170-235 GFLOP/s per core on the MLP's and the small CNN's products, against
+  // 105-125 for OpenBLAS; thinner or smaller products lose to packing.
+  k.sgemm_min_work = int64_t(1) << 16;
+  k.sgemm_min_side = 16;
+  k.sgemm_max_k = int64_t(1) << 40;
+  // Zen 5, µs per batch, GEMM path → direct: LeNet 1→6 5×5 forward 322 → 175, weight gradient
+  // 641 → 222; LeNet 6→16 forward 430 → 271; small CNN 32→64 3×3 forward 7931 → 7181. It loses
+  // with fewer than 16 taps (1→32 3×3: 300 → 410) and where junk columns and tile rounding add
+  // more than a quarter (64→64 3×3 on 8×8), and for the weight gradient of wide layers.
+  k.conv_min_taps = 16;
+  k.conv_max_overhead = 0.25;
+  k.grad_max_taps = 32;
+  k.direct_input_grad = false;
+#elif defined(DESCENT_ISA_AVX2)
+  k.isa = Isa::avx2;
+  k.sgemm_min_work = int64_t(1) << 16;
+  k.sgemm_min_side = 16;
+  k.sgemm_max_k = int64_t(1) << 40;
+  k.conv_min_taps = 16;
+  k.conv_max_overhead = 0.25;
+  k.grad_max_taps = 1 << 20;
+  k.direct_input_grad = true;
+#elif defined(DESCENT_ISA_NEON)
+  // Not measured on an ARM CPU yet: the same rules as AVX2's, whose register file is the closest.
+  k.isa = Isa::neon;
+  k.sgemm_min_work = int64_t(1) << 16;
+  k.sgemm_min_side = 16;
+  k.sgemm_max_k = int64_t(1) << 40;
+  k.conv_min_taps = 16;
+  k.conv_max_overhead = 0.25;
+  k.grad_max_taps = 1 << 20;
+  k.direct_input_grad = true;
+#endif
+  return k;
+}
+
+}  // namespace
+
+const Kernels& table() {
+  static const Kernels k = make_table();
+  return k;
+}
+
+}  // namespace descent::kernels::simd::DESCENT_ISA
