@@ -3,6 +3,7 @@
 // counter: cheap, and statistically sound for initialization, dropout and shuffling.
 #include "tensor/random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -74,11 +75,15 @@ void fill_normal_(const Tensor& t, double mean, double std, Generator& gen) {
   });
 }
 
-void fill_bernoulli_(const Tensor& t, double p, Generator& gen) {
+void fill_bernoulli_(const Tensor& t, double p, Generator& gen, double value) {
+  // to_unit_double(b) < p, compared as integers: the draw's top 53 bits n = b >> 11 satisfy
+  // n·2⁻⁵³ < p exactly when n < ⌈p·2⁵³⌉ (p·2⁵³ is exact in double, and at most 2⁵³).
+  const uint64_t below = uint64_t(std::ceil(std::clamp(p, 0.0, 1.0) * 0x1.0p53));
   fill_any(t, [&](const Tensor& c) {
     dispatch(c.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      fill_counter<T>(c, gen, [&](uint64_t b) { return T(Generator::to_unit_double(b) < p ? 1 : 0); });
+      const T hit = T(value);
+      fill_counter<T>(c, gen, [&](uint64_t b) { return (b >> 11) < below ? hit : T(0); });
     });
   });
 }

@@ -47,7 +47,8 @@ void manual_seed(uint64_t seed);  // reseeds the default generator
 namespace kernels {
 void fill_uniform_(const Tensor& t, double from, double to, Generator& gen);
 void fill_normal_(const Tensor& t, double mean, double std, Generator& gen);
-void fill_bernoulli_(const Tensor& t, double p, Generator& gen);  // 1 with probability p, else 0
+// `value` (1 by default) with probability p, else 0
+void fill_bernoulli_(const Tensor& t, double p, Generator& gen, double value = 1.0);
 void fill_randint_(const Tensor& t, int64_t low, int64_t high, Generator& gen);
 Tensor randperm(int64_t n, Generator& gen);
 }  // namespace kernels

@@ -17,8 +17,7 @@ Tensor dropout(const Tensor& input, double p, bool training) {
   if (!training || p == 0.0) return input;
   if (p == 1.0) return input * 0.0;
   Tensor mask = empty(input.sizes(), input.dtype());
-  kernels::fill_bernoulli_(mask, 1.0 - p, default_generator());
-  kernels::binary_(kernels::Binary::Mul, mask, 1.0 / (1.0 - p));
+  kernels::fill_bernoulli_(mask, 1.0 - p, default_generator(), 1.0 / (1.0 - p));
   return input * mask;
 }
 

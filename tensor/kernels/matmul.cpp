@@ -34,27 +34,34 @@ void blas(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
               alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
 }
 
+// A large product is cut into pieces — row blocks of C, or column blocks when C is short and
+// wide — that oneTBB's threads share. The cut depends on the shape only, never on the thread
+// count: OpenBLAS may round an element differently depending on where it falls among a call's
+// tiles, so the same call per element is what keeps results identical on any number of threads.
+// Pieces keep at least kMinPieceRows rows (or kMinPieceCols columns), so that each call still
+// fills whole register tiles and repacking the shared operand stays a small cost.
+constexpr int64_t kMaxPieces = 16, kMinPieceRows = 32, kMinPieceCols = 64;
+
 template <class T>
 void gemm_split(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
                 int64_t ldb, T beta, T* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
-  const int threads = get_num_threads();
-  if (threads == 1 || m * n * k < kParallelFlops) return blas(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  if (m >= n || m >= 64) {
-    // Row blocks of C: rows [r0, r1) of op(A) start at a + r0·lda (or column r0 when transposed).
-    const int64_t block = (m + threads - 1) / threads;
-    parallel_for(0, m, block, [&](int64_t r0, int64_t r1) {
-      const T* a0 = ta ? a + r0 : a + r0 * lda;
-      blas(ta, tb, r1 - r0, n, k, alpha, a0, lda, b, ldb, beta, c + r0 * ldc, ldc);
-    });
-  } else {
-    // Column blocks of C: columns [c0, c1) of op(B).
-    const int64_t block = (n + threads - 1) / threads;
-    parallel_for(0, n, block, [&](int64_t c0, int64_t c1) {
-      const T* b0 = tb ? b + c0 * ldb : b + c0;
-      blas(ta, tb, m, c1 - c0, k, alpha, a, lda, b0, ldb, beta, c + c0, ldc);
-    });
-  }
+  const bool by_rows = m >= n || m >= 2 * kMinPieceRows;
+  const int64_t pieces = std::min({kMaxPieces, m * n * k / kParallelFlops,
+                                   by_rows ? m / kMinPieceRows : n / kMinPieceCols});
+  if (pieces < 2) return blas(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const int64_t extent = by_rows ? m : n, block = (extent + pieces - 1) / pieces;
+  parallel_for(0, pieces, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t piece = p0; piece < p1; ++piece) {
+      const int64_t i0 = piece * block, i1 = std::min(extent, i0 + block);
+      if (i0 >= i1) continue;
+      if (by_rows) {  // rows [i0, i1) of op(A) start at a + i0·lda (or column i0 when transposed)
+        blas(ta, tb, i1 - i0, n, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta, c + i0 * ldc, ldc);
+      } else {  // columns [i0, i1) of op(B)
+        blas(ta, tb, m, i1 - i0, k, alpha, a, lda, tb ? b + i0 * ldb : b + i0, ldb, beta, c + i0, ldc);
+      }
+    }
+  });
 }
 
 // How BLAS can read the last two dims of t: unit stride along columns (plain) or along rows
