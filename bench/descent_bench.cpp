@@ -1,7 +1,10 @@
 // descent_bench --case NAME --threads T [--steps N]
 // Runs one workload on synthetic data (fixed seed) and prints one JSON object:
-//   {"case": ..., "threads": ..., "seconds_per_step": ..., "samples_per_second": ...,
+//   {"case": ..., "threads": ..., "cpu": "avx2", "seconds_per_step": ..., "samples_per_second": ...,
 //    "peak_rss_mb": ..., ...}
+// "cpu" is the kernel set that ran (descent::cpu_capability(); DESCENT_CPU forces one), and
+// "openblas_coretype" appears when OPENBLAS_CORETYPE forced OpenBLAS's kernels: both decide the
+// speed as much as the code does.
 // Each case has a twin in bench/torch_bench.py doing the same work in PyTorch; compare.sh runs
 // both, interleaved, and prints the ratios. Cases are listed in ../shared/CONTRACT.md.
 #include <cblas.h>
@@ -223,10 +226,13 @@ int main(int argc, char** argv) {
   const double per_step = seconds_since(t0) / steps;
   const int64_t allocs = allocator_stats().system_allocations - allocs_before;
   const int64_t heap = g_heap_allocations.load() - heap_before;
-  std::printf("{\"case\": \"%s\", \"threads\": %d, \"steps\": %d, \"seconds_per_step\": %.9g, "
+  std::printf("{\"case\": \"%s\", \"threads\": %d, \"cpu\": \"%s\", \"steps\": %d, \"seconds_per_step\": %.9g, "
               "\"samples_per_second\": %.6g, \"peak_rss_mb\": %.1f, \"buffer_allocations_per_step\": %.3g, "
               "\"heap_allocations_per_step\": %.3g",
-              name.c_str(), threads, steps, per_step, c.batch / per_step, peak_rss_mb(), double(allocs) / steps, double(heap) / steps);
+              name.c_str(), threads, cpu_capability().c_str(), steps, per_step, c.batch / per_step, peak_rss_mb(),
+              double(allocs) / steps, double(heap) / steps);
+  if (const char* coretype = std::getenv("OPENBLAS_CORETYPE"); coretype && *coretype)
+    std::printf(", \"openblas_coretype\": \"%s\"", coretype);
   if (name == "linear_gemm") std::printf(", \"raw_sgemm_seconds_per_step\": %.9g", raw_gemm_seconds(steps));
   std::printf("}\n");
   return 0;

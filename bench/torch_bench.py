@@ -6,10 +6,15 @@
 prints one JSON object per run. --threads sets torch's intra-op (OpenMP) threads; --blas-threads
 sets OpenBLAS's own threads, which torch.set_num_threads does not touch (PyTorch's GEMMs go
 through the same OpenBLAS). compare.sh tries all four combinations and keeps PyTorch's best.
+"cpu" is the kernel set ATen dispatches to ("default", "avx2" or "avx512"; ATEN_CPU_CAPABILITY
+forces one), and the line also records ONEDNN_MAX_CPU_ISA (oneDNN's cap, which runs the
+convolutions) and OPENBLAS_CORETYPE (OpenBLAS's kernels, which run the GEMMs) when they are set.
 """
 import argparse
 import ctypes
 import json
+import os
+import re
 import resource
 import sys
 import time
@@ -45,6 +50,25 @@ def train_case(model, opt, shape, batch=64):
         loss.backward()
         opt.step()
     return step
+
+
+def cpu_capability():
+    """ATen's kernel set as ATEN_CPU_CAPABILITY spells it. torch 1.13 has no
+    torch.backends.cpu.get_cpu_capability() (torch 2 does), but its build summary has a line
+    "CPU capability usage: AVX2" (or "AVX512", or "NO AVX" for the default kernels)."""
+    backends_cpu = getattr(torch.backends, "cpu", None)
+    if backends_cpu is not None and hasattr(backends_cpu, "get_cpu_capability"):
+        usage = backends_cpu.get_cpu_capability()
+    else:
+        m = re.search(r"CPU capability usage: (.+)", torch.__config__.show())
+        usage = m.group(1).strip() if m else os.environ.get("ATEN_CPU_CAPABILITY", "unknown")
+    return "default" if usage.upper() == "NO AVX" else usage.lower()
+
+
+def forced_isa():
+    """The environment variables that cap oneDNN's and OpenBLAS's instruction sets, where set."""
+    names = {"ONEDNN_MAX_CPU_ISA": "onednn_max_cpu_isa", "OPENBLAS_CORETYPE": "openblas_coretype"}
+    return {key: os.environ[var] for var, key in names.items() if os.environ.get(var)}
 
 
 def make_case(name):
@@ -115,8 +139,9 @@ def main():
         step()
     per_step = (time.perf_counter() - t0) / steps
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"case": a.case, "threads": a.threads, "blas_threads": a.blas_threads, "steps": steps,
-                      "seconds_per_step": per_step, "samples_per_second": batch / per_step, "peak_rss_mb": rss_mb}))
+    print(json.dumps({"case": a.case, "threads": a.threads, "blas_threads": a.blas_threads, "cpu": cpu_capability(),
+                      **forced_isa(), "steps": steps, "seconds_per_step": per_step,
+                      "samples_per_second": batch / per_step, "peak_rss_mb": rss_mb}))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 // computed and the gradient dL/d(value) that reached it; then the leaves and their grad().
 // The hooks also record the order in which the engine really ran the Nodes; the program
 // fails if that differs from backward_order. Last, it writes the graph as Graphviz DOT
-// (autograd::to_dot) and, when Graphviz's `dot` is installed, as PNG.
+// (autograd::to_dot) and, when Graphviz's `dot` is installed, as PNG. Its first line, as every
+// example's, names the CPU path in use (common/cpu_line.h); the numbers do not depend on it.
 //
 //   build/examples/autograd_tour [--out DIR]      (files go to DIR, default: the current folder)
 //
@@ -22,6 +23,8 @@
 #include <vector>
 
 #include <descent/descent.h>
+
+#include "common/cpu_line.h"
 
 using namespace descent;
 namespace fs = std::filesystem;
@@ -51,6 +54,8 @@ std::string quoted(const std::string& s) {
 }
 
 int tour(const fs::path& out_dir) {
+  examples::print_cpu_line();  // "cpu: avx2 (<model>, 2 threads)", as every example starts
+
   // ---- forward: each op runs its kernel and, since an input requires grad, records a Node ----
   Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
   Tensor w = scalar_tensor(3.0, kFloat64).requires_grad_();

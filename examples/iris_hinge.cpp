@@ -72,7 +72,6 @@ Iris read_iris(const std::string& path) {
 }
 
 void train(const examples::Flags& flags) {
-  examples::setup(flags);
   double l2;  // λ of the penalty (λ/2)·Σ w²
   try {
     l2 = std::stod(flags.extra.at("l2"));
@@ -80,6 +79,7 @@ void train(const examples::Flags& flags) {
     throw examples::UsageError("bad value '" + flags.extra.at("l2") + "' for --l2 (expected a number)");
   }
   if (!(l2 >= 0)) throw examples::UsageError("bad value for --l2 (must be >= 0)");
+  examples::setup(flags);  // after the flags are all checked: a bad --l2 prints nothing on stdout
 
   // Data: a seeded 70/30 split, standardized with the training set's statistics.
   Iris iris = read_iris(flags.data);

@@ -50,7 +50,7 @@ struct MLP : nn::Module {
 };
 
 void train(const examples::Flags& flags) {
-  examples::setup(flags);  // --threads, and manual_seed(--seed) before anything random
+  examples::setup(flags);  // --threads, manual_seed(--seed) before anything random, the "cpu:" line
 
   // Data: 60,000 training images shuffled anew each epoch, 10,000 test images in order.
   examples::ImageData images = examples::load_mnist(flags.data, flags.limit_train);

@@ -19,6 +19,7 @@
 
 #include <descent/descent.h>
 
+#include "common/cpu_line.h"
 #include "common/flags.h"
 #include "common/main.h"
 
@@ -206,6 +207,7 @@ int main(int argc, char** argv) {
         argc, argv, examples::Flags{}, {{"out", ".", {}}},
         {"data", "epochs", "batch-size", "threads", "optimizer", "lr", "momentum", "weight-decay", "clip-grad-norm",
          "scheduler", "warmup", "early-stopping", "metrics", "plot", "checkpoint", "resume", "limit-train"});
+    examples::print_cpu_line();
     const std::string dir = flags.extra.at("out");
     std::filesystem::create_directories(dir);
     std::ofstream csv(dir + "/paths.csv");

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/cpu_line.h"
+
 namespace examples {
 
 using namespace descent;
@@ -12,6 +14,7 @@ using namespace descent;
 void setup(const Flags& flags) {
   if (flags.threads > 0) set_num_threads(flags.threads);
   manual_seed(flags.seed);
+  print_cpu_line();
 }
 
 // ---- The optimizer --------------------------------------------------------------------------

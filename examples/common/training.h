@@ -18,7 +18,8 @@
 
 namespace examples {
 
-// Threads (--threads; the library's default is every core) and the seed of every random draw.
+// Threads (--threads; the library's default is every core) and the seed of every random draw;
+// then the program's first line of output, "cpu: avx2 (<model>, 2 threads)" (common/cpu_line.h).
 void setup(const Flags& flags);
 
 // The optimizer named by --optimizer with --lr, --momentum and --weight-decay where given, and

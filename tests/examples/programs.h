@@ -57,11 +57,12 @@ inline std::string slurp(const std::string& path) {
 }
 
 // Runs build/examples/<program> with `args` (shell words), capturing stdout and stderr.
-inline Outcome run_example(const std::string& program, const std::string& args) {
+// `environment` ("NAME=value ...", shell words too) is set for this run only.
+inline Outcome run_example(const std::string& program, const std::string& args, const std::string& environment = "") {
   static int counter = 0;
   const std::string stem = scratch("run" + std::to_string(++counter));
-  const std::string command = std::string(DESCENT_BINARY_DIR) + "/examples/" + program + " " + args + " > " + stem +
-                              ".out 2> " + stem + ".err";
+  const std::string command = (environment.empty() ? "" : environment + " ") + std::string(DESCENT_BINARY_DIR) +
+                              "/examples/" + program + " " + args + " > " + stem + ".out 2> " + stem + ".err";
   const int raw = std::system(command.c_str());
   Outcome o;
   o.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
