@@ -2,8 +2,6 @@
 // Compiled once; the kernel itself is isa/gemm.cpp, one build per instruction set.
 #include "tensor/kernels/simd/gemm_tuned.h"
 
-#include <algorithm>
-
 #include "tensor/factory.h"
 #include "tensor/kernels/simd/kernels.h"
 
@@ -12,9 +10,7 @@ namespace descent::kernels::simd {
 bool sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   const Kernels& kernels = active();
-  if (!kernels.sgemm || k < 1 || k > kernels.sgemm_max_k || std::min(m, n) < kernels.sgemm_min_side ||
-      m * n * k < kernels.sgemm_min_work)
-    return false;
+  if (!kernels.sgemm || k < 1 || !kernels.sgemm_wins(ta, tb, m, n, k)) return false;
   Tensor workspace = empty({kernels.sgemm_workspace});  // from the caching allocator: no system call once warm
   // A transposed operand is gathered element by element while packing, a plain one copied in
   // whole vectors. Computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead swaps which operands are gathered, at the

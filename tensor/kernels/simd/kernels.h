@@ -60,10 +60,9 @@ struct Kernels {
   // ---- GEMM: a blocked float32 kernel (isa/gemm.cpp) --------------------------------------
   SgemmFn sgemm = nullptr;
   int64_t sgemm_workspace = 0;  // floats of packing buffer one call needs
-  // The rule for taking it instead of OpenBLAS, measured per ISA (dispatch.cpp has the
-  // figures): at least this many multiply-adds and this many rows and columns, and a depth k
-  // of at most sgemm_max_k.
-  int64_t sgemm_min_work = 0, sgemm_min_side = 0, sgemm_max_k = 0;
+  // The rule, measured per ISA (isa/table.cpp has the figures): whether sgemm beats OpenBLAS on
+  // this product (as cblas_sgemm's arguments: transposes and sizes).
+  bool (*sgemm_wins)(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k) = nullptr;
 
   // ---- Direct convolution (isa/conv_direct.cpp), stride 1 ---------------------------------
   ConvForwardFn conv_forward = nullptr;

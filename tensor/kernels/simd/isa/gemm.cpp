@@ -3,9 +3,11 @@
 // (isa/table.cpp) says for which products this one runs instead.
 //
 // BLIS's structure. For each kKC-deep slice of k, B's columns are packed into panels of NR
-// columns ([kc][NR], zero-padded), and A's rows into panels of Rows rows stored k-major ([kc]
-// [Rows]), so that the kernel reads both with unit stride. Each pair of panels gives one
-// Rows × NR tile of C, summed in registers over the slice. The slices of k are equal in size
+// columns ([kc][NR], zero-padded), and A's rows into panels of Rows rows ([Rows][kc]: each row
+// of A stays one contiguous run, so a plain A packs by copying rows; the kernel reads Rows runs
+// side by side). Each pair of panels gives one Rows × NR tile of C, summed in registers over the
+// slice. A transposed operand has to be gathered element by element instead, which is why the
+// driver (simd/gemm_tuned.cpp) may compute Cᵀ = op(B)ᵀ·op(A)ᵀ to gather the smaller operand. The slices of k are equal in size
 // (288 = 144 + 144, not 256 + 32, whose short slice would be mostly overhead).
 //
 // Every element of C is a sum over k in increasing order, slice by slice, with the same
@@ -30,7 +32,7 @@ void tile(int64_t kc, const float* __restrict a, const float* __restrict b, floa
     for (int v = 0; v < Vecs; ++v) bk[v] = load(b + k * NR + v * kLanes);
 #pragma GCC unroll 16
     for (int i = 0; i < Rows; ++i) {
-      const VecF ai = broadcast(a[k * Rows + i]);
+      const VecF ai = broadcast(a[i * kc + k]);
 #pragma GCC unroll 4
       for (int v = 0; v < Vecs; ++v) acc[i][v] += ai * bk[v];
     }
@@ -44,19 +46,20 @@ void tile(int64_t kc, const float* __restrict a, const float* __restrict b, floa
 }
 
 // Rows [i0, i0 + mc) of op(A), k in [k0, k0 + kc): panels of Rows rows, element (i, k) at
-// k·Rows + i; rows past mc are zero.
+// i·kc + k; rows past mc are zero.
 template <int Rows>
 void pack_a(bool ta, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* packed) {
   for (int64_t ip = 0; ip < mc; ip += Rows) {
     const int64_t mr = min(Rows, mc - ip);
     float* panel = packed + ip * kc;
-    if (ta && mr == Rows) {  // A is stored k-major: each k is Rows consecutive floats
-      for (int64_t k = 0; k < kc; ++k) std::memcpy(panel + k * Rows, a + (k0 + k) * lda + i0 + ip, Rows * sizeof(float));
-      continue;
-    }
-    for (int64_t i = 0; i < Rows; ++i)
+    if (!ta) {  // each row of A is contiguous in k: copy it
+      for (int64_t i = 0; i < mr; ++i) std::memcpy(panel + i * kc, a + (i0 + ip + i) * lda + k0, kc * sizeof(float));
+    } else {  // A is stored k-major: gather, reading the panel's rows side by side at each k
       for (int64_t k = 0; k < kc; ++k)
-        panel[k * Rows + i] = i >= mr ? 0.0f : ta ? a[(k0 + k) * lda + i0 + ip + i] : a[(i0 + ip + i) * lda + k0 + k];
+        for (int64_t i = 0; i < mr; ++i) panel[i * kc + k] = a[(k0 + k) * lda + i0 + ip + i];
+    }
+    for (int64_t i = mr; i < Rows; ++i)
+      for (int64_t k = 0; k < kc; ++k) panel[i * kc + k] = 0.0f;
   }
 }
 

@@ -16,10 +16,32 @@ void max_pool_2x2(const float* x, int64_t H, int64_t W, float* out, int64_t* ind
 
 namespace {
 
+// Where the blocked GEMM beats OpenBLAS (kernels.h: Kernels::sgemm_wins), per instruction set.
+#if defined(DESCENT_ISA_AVX512)
+// Measured on Zen 5 (family 26, full-width AVX-512), one thread, OpenBLAS held to its Haswell
+// kernels: 170-235 GFLOP/s per core on the MLP's and the small CNN's products, against 105-125
+// for OpenBLAS; thinner or smaller products lose to packing.
+bool sgemm_wins(bool, bool, int64_t m, int64_t n, int64_t k) { return m * n * k >= (1 << 16) && min(m, n) >= 16; }
+#else
+// Measured on Zen 3 (family 25, model 1; AVX2), one thread, thread CPU time, against OpenBLAS
+// 0.3.21's Zen kernels in the same process, as our time ÷ OpenBLAS's. It wins with B
+// transposed (x·wᵀ, computed as (w·xᵀ)ᵀ so that only x is gathered): 64×512×784 1.12,
+// 64×256×512 1.08, 256×512×784 1.06-1.18, 64×288×576 1.09-1.12 — but not as deep as
+// 64×128×9216 (0.86-0.95) nor as small as 64×84×120 (0.87); and with a short k and moderate width: 512×784×64 1.18,
+// 120×400×64 1.18-1.29, 288×576×64 1.13-1.16 — but not 128×9216×64 (0.73-0.86). It loses or
+// ties elsewhere: 64×784×512 0.94, 64×9216×128 0.75, 512×784×256 0.96.
+// (NEON: not measured on an ARM CPU yet; the same rule.)
+bool sgemm_wins(bool, bool trans_b, int64_t m, int64_t n, int64_t k) {
+  if (m * n * k < (1 << 16) || min(m, n) < 16) return false;
+  return (trans_b && k <= 1024 && m * n * k >= (1 << 21)) || (k <= 64 && n <= 1024);
+}
+#endif
+
 Kernels make_table() {
   Kernels k;
   k.sgemm = sgemm;
   k.sgemm_workspace = sgemm_workspace();
+  k.sgemm_wins = sgemm_wins;
   k.conv_forward = conv_forward;
   k.conv_weight_grad = conv_weight_grad;
   k.conv_row_tile = kConvRows;
@@ -30,12 +52,6 @@ Kernels make_table() {
   k.max_pool_2x2 = max_pool_2x2;
 #if defined(DESCENT_ISA_AVX512)
   k.isa = Isa::avx512;
-  // Measured on Zen 5 (family 26, full-width AVX-512), one thread, OpenBLAS held to its Haswell
-  // kernels: 170-235 GFLOP/s per core on the MLP's and the small CNN's products, against
-  // 105-125 for OpenBLAS; thinner or smaller products lose to packing.
-  k.sgemm_min_work = int64_t(1) << 16;
-  k.sgemm_min_side = 16;
-  k.sgemm_max_k = int64_t(1) << 40;
   // Zen 5, µs per batch, GEMM path → direct: LeNet 1→6 5×5 forward 322 → 175, weight gradient
   // 641 → 222; LeNet 6→16 forward 430 → 271; small CNN 32→64 3×3 forward 7931 → 7181. It loses
   // with fewer than 16 taps (1→32 3×3: 300 → 410) and where junk columns and tile rounding add
@@ -46,14 +62,6 @@ Kernels make_table() {
   k.direct_input_grad = false;
 #elif defined(DESCENT_ISA_AVX2)
   k.isa = Isa::avx2;
-  // Measured on Zen 3 (family 25, model 1), one thread, against OpenBLAS 0.3.21's Zen kernels,
-  // both interleaved in one process: the blocked kernel wins where k is small, the weight
-  // gradients of linear and convolution layers (512×784×64: 1.20×, 256×512×64: 1.11×,
-  // 120×400×64: 1.21×, 288×576×64: 1.16×), and loses from k = 128 up (64×576×288: 0.93×,
-  // 64×512×784 with B transposed: 0.85×, 64×128×9216: 0.75×).
-  k.sgemm_min_work = int64_t(1) << 16;
-  k.sgemm_min_side = 16;
-  k.sgemm_max_k = 64;
   // Zen 3, one thread, µs per batch, im2col + OpenBLAS → direct: forward of the small CNN's
   // 32→64 3×3 on 26×26 (64 images) 21138 → 17125, LeNet's 6→16 5×5 1066 → 493, LeNet's 1→6 5×5
   // 818 → 321, a 16→16 3×3 on 32×32 (128 images) 20460 → 8058; weight gradients 23470 → 19997,
@@ -67,9 +75,6 @@ Kernels make_table() {
 #elif defined(DESCENT_ISA_NEON)
   // Not measured on an ARM CPU yet: the same rules as AVX2's, whose register file is the closest.
   k.isa = Isa::neon;
-  k.sgemm_min_work = int64_t(1) << 16;
-  k.sgemm_min_side = 16;
-  k.sgemm_max_k = int64_t(1) << 40;
   k.conv_min_taps = 16;
   k.conv_max_overhead = 0.25;
   k.grad_max_taps = 1 << 20;
