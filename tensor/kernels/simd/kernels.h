@@ -34,6 +34,16 @@ struct FlatConv {
   int64_t positions = 0;            // flat positions per row, a multiple of the position tile
 };
 
+// A stride-1 convolution layer as the rules see it: input [C, H, W] (unpadded), O output
+// channels, a KH × KW kernel with padding and dilation.
+struct ConvLayer {
+  int64_t C, H, W, O, KH, KW, pad_h, pad_w, dilation_h, dilation_w;
+};
+// The passes of a layer a direct kernel takes (forward, weight gradient, input gradient).
+struct DirectPasses {
+  bool forward = false, weight_grad = false, input_grad = false;
+};
+
 // Function types of the tuned kernels (row-major, sizes and leading dimensions in elements).
 //   sgemm: C = alpha·op(A)·op(B) + beta·C, with `workspace` of Kernels::sgemm_workspace floats.
 //   conv_forward: out[o][q] = bias[o] + Σ_t w[o][t] · x[q + offsets[t]] for every row and
@@ -69,11 +79,9 @@ struct Kernels {
   ConvWeightGradFn conv_weight_grad = nullptr;
   int64_t conv_row_tile = 1, conv_position_tile = 1;  // FlatConv rows and positions round up to these
   int64_t grad_row_tile = 1, grad_tap_tile = 1, grad_position_tile = 1;
-  // The rules (conv_tuned.cpp applies them; dispatch.cpp has the figures):
-  int64_t conv_min_taps = 0;       // direct forward with at least this many taps
-  double conv_max_overhead = 0;    // and at most this much extra work from junk and tile rounding
-  int64_t grad_max_taps = 0;       // direct weight gradient up to this many taps (0: never)
-  bool direct_input_grad = false;  // input gradient as a direct convolution of the padded g
+  // The rule, measured per ISA (isa/table.cpp has the figures): which passes of this stride-1
+  // layer the direct kernels take; conv_tuned.cpp runs the others by the plain path or GEMMs.
+  DirectPasses (*conv_direct)(const ConvLayer& layer) = nullptr;
 
   // ---- Pooling (isa/pool.cpp) -------------------------------------------------------------
   MaxPool2x2Fn max_pool_2x2 = nullptr;
