@@ -161,6 +161,7 @@ void weight_grad_direct(const Kernels& k, const float* x, const float* go, float
   parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
     std::optional<PaddedImage> padded[kImagesPerPartial];
     Tensor flat_g[kImagesPerPartial];
+    Tensor workspace = empty({round_up(g.K, k.grad_tap_tile) * k.grad_row_tile * k.grad_position_tile});
     const float* xs[kImagesPerPartial];
     const float* gs[kImagesPerPartial];
     for (int64_t i = 0; i < kImagesPerPartial; ++i) {
@@ -183,7 +184,8 @@ void weight_grad_direct(const Kernels& k, const float* x, const float* go, float
           for (int64_t o = 0; o < g.O; ++o) pb[o] += sum_run(g_n + o * g.L, g.L);
         }
       }
-      k.conv_weight_grad(conv, xs, gs, m, positions, g.O, partial_w.data_ptr<float>() + group * g.O * g.K, false);
+      k.conv_weight_grad(conv, xs, gs, m, positions, g.O, partial_w.data_ptr<float>() + group * g.O * g.K, false,
+                         workspace.data_ptr<float>());
     }
   });
   sum_partials(partial_w.data_ptr<float>(), groups, g.O * g.K, gw);

@@ -47,19 +47,21 @@ struct DirectPasses {
 // Function types of the tuned kernels (row-major, sizes and leading dimensions in elements).
 //   sgemm: C = alpha·op(A)·op(B) + beta·C, with `workspace` of Kernels::sgemm_workspace floats.
 //   conv_forward: out[o][q] = bias[o] + Σ_t w[o][t] · x[q + offsets[t]] for every row and
-//     position of `conv`; w packed by pack_conv_weights; bias has `rows` entries or is null;
-//     x is read up to positions + max(offsets) − 1.
+//     position of `conv`; w packed [rows / conv_row_tile][T][conv_row_tile]; bias has `rows`
+//     entries or is null; x is read up to positions + max(offsets) − 1.
 //   conv_weight_grad: gw[o][t] = Σ_image Σ_q g_image[o][q] · x_image[q + offsets[t]] for
 //     o < out_rows, t < taps, over `images` pairs of (x, g) with g rows `ld_g` apart and q <
 //     positions (added to gw when `accumulate`). g and every offsets entry past T may be read up
-//     to a whole tile past the last row or tap (callers pad them with zeros).
+//     to a whole tile past the last row or tap (callers pad them with zeros). `workspace` holds
+//     round_up(T, grad_tap_tile) · grad_row_tile · grad_position_tile floats.
 using SgemmFn = void (*)(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
                          float* workspace);
 using ConvForwardFn = void (*)(const FlatConv& conv, const float* x, const float* w_packed, const float* bias,
                                float* out);
 using ConvWeightGradFn = void (*)(const FlatConv& conv, const float* const* x, const float* const* g,
-                                  int64_t images, int64_t ld_g, int64_t out_rows, float* gw, bool accumulate);
+                                  int64_t images, int64_t ld_g, int64_t out_rows, float* gw, bool accumulate,
+                                  float* workspace);
 //   max_pool_2x2: one plane x: [H, W] -> out, indices: [H / 2, W / 2], windows 2×2 with stride 2,
 //     the rule of tensor/kernels/pool.cpp; indices below 2^31.
 using MaxPool2x2Fn = void (*)(const float* x, int64_t H, int64_t W, float* out, int64_t* indices);

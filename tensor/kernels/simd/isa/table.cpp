@@ -11,7 +11,7 @@ void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const
 int64_t sgemm_workspace();
 void conv_forward(const FlatConv& conv, const float* x, const float* w_packed, const float* bias, float* out);
 void conv_weight_grad(const FlatConv& conv, const float* const* x, const float* const* g, int64_t images,
-                      int64_t ld_g, int64_t out_rows, float* gw, bool accumulate);
+                      int64_t ld_g, int64_t out_rows, float* gw, bool accumulate, float* workspace);
 void max_pool_2x2(const float* x, int64_t H, int64_t W, float* out, int64_t* indices);
 
 namespace {
