@@ -13,6 +13,8 @@
 // Every element of C is a sum over k in increasing order, slice by slice, with the same
 // instructions whatever tile or thread computes it: tiles cut by the edge of C go through a
 // full-size copy, so results do not depend on how callers split C among threads.
+#include <utility>
+
 #include "tensor/kernels/simd/isa/vec.h"
 #include "tensor/kernels/simd/kernels.h"
 
@@ -63,21 +65,52 @@ void pack_a(bool ta, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_
   }
 }
 
+// The kLanes × kLanes block m[0..kLanes) transposed in registers: log2(kLanes) rounds, each
+// interleaving row i with row i + kLanes/2 (after the last round, row i holds column i).
+template <size_t... I> VecF interleave_low(VecF a, VecF b, std::index_sequence<I...>) {
+  return __builtin_shufflevector(a, b, int(I / 2 + (I % 2) * kLanes)...);
+}
+template <size_t... I> VecF interleave_high(VecF a, VecF b, std::index_sequence<I...>) {
+  return __builtin_shufflevector(a, b, int(kLanes / 2 + I / 2 + (I % 2) * kLanes)...);
+}
+void transpose(VecF* m) {
+  constexpr auto lanes = std::make_index_sequence<kLanes>();
+  for (int round = 1; round < kLanes; round *= 2) {
+    VecF next[kLanes];
+    for (int i = 0; i < kLanes / 2; ++i) {
+      next[2 * i] = interleave_low(m[i], m[i + kLanes / 2], lanes);
+      next[2 * i + 1] = interleave_high(m[i], m[i + kLanes / 2], lanes);
+    }
+    for (int i = 0; i < kLanes; ++i) m[i] = next[i];
+  }
+}
+
 // k in [k0, k0 + kc), columns [j0, j0 + nc) of op(B): panels of NR columns, [kc][NR]; columns
-// past nc are zero.
+// past nc are zero. A plain B is copied in whole vectors; a transposed one (x·wᵀ's w, stored
+// [n][k]) in kLanes × kLanes blocks turned around in registers, and element by element only at
+// its ragged edges.
 template <int Vecs>
 void pack_b(bool tb, const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float* packed) {
   constexpr int64_t NR = Vecs * kLanes;
   for (int64_t jp = 0; jp < nc; jp += NR) {
     const int64_t nr = min(NR, nc - jp);
     float* panel = packed + jp * kc;
+    int64_t k_done = 0;  // rows of the panel already filled
     if (!tb && nr == NR) {  // rows of B are contiguous in j: whole vectors
       for (int64_t k = 0; k < kc; ++k)
         for (int v = 0; v < Vecs; ++v) store(panel + k * NR + v * kLanes, load(b + (k0 + k) * ldb + j0 + jp + v * kLanes));
-      continue;
+      k_done = kc;
+    } else if (tb && nr == NR) {  // columns j of op(B) are rows of b, contiguous in k
+      for (; k_done + kLanes <= kc; k_done += kLanes)
+        for (int v = 0; v < Vecs; ++v) {
+          VecF block[kLanes];
+          for (int r = 0; r < kLanes; ++r) block[r] = load(b + (j0 + jp + v * kLanes + r) * ldb + k0 + k_done);
+          transpose(block);
+          for (int r = 0; r < kLanes; ++r) store(panel + (k_done + r) * NR + v * kLanes, block[r]);
+        }
     }
     for (int64_t j = 0; j < NR; ++j)
-      for (int64_t k = 0; k < kc; ++k)
+      for (int64_t k = k_done; k < kc; ++k)
         panel[k * NR + j] = j >= nr ? 0.0f : tb ? b[(j0 + jp + j) * ldb + k0 + k] : b[(k0 + k) * ldb + j0 + jp + j];
   }
 }
