@@ -21,8 +21,25 @@
 namespace descent::kernels::simd::DESCENT_ISA {
 namespace {
 
+// c = alpha·sums + beta·c for a whole tile (sums: Rows × NR, rows NR apart), in the general
+// case. Never inlined, so that every caller runs the same instructions: inlined, the compiler
+// may fuse alpha·sums + beta·c into one multiply-add in one place and not in another, and an
+// element's bits would depend on which tile, and so on how the threads cut C, it fell in.
+template <int Rows, int Vecs>
+__attribute__((noinline)) void scale_tile(const float* sums, float alpha, float beta, float* c, int64_t ldc) {
+  const VecF va = broadcast(alpha), vb = broadcast(beta);
+  for (int i = 0; i < Rows; ++i)
+    for (int v = 0; v < Vecs; ++v) {
+      float* p = c + i * ldc + v * kLanes;
+      const VecF s = load(sums + (i * Vecs + v) * kLanes);
+      store(p, beta == 0 ? va * s : va * s + vb * load(p));
+    }
+}
+
 // One Rows × NR tile: c = alpha·(a-panel · b-panel) + beta·c, c rows ldc apart; with beta = 0,
-// c is not read (it may hold anything, as BLAS allows).
+// c is not read (it may hold anything, as BLAS allows). The common cases (alpha = 1 with beta
+// 0 or 1: a product, or a later slice of k adding onto the earlier ones) store or add without a
+// multiplication, so they round the same wherever the compiler puts them.
 template <int Rows, int Vecs>
 void tile(int64_t kc, const float* __restrict a, const float* __restrict b, float alpha, float beta, float* c,
           int64_t ldc) {
@@ -39,11 +56,16 @@ void tile(int64_t kc, const float* __restrict a, const float* __restrict b, floa
       for (int v = 0; v < Vecs; ++v) acc[i][v] += ai * bk[v];
     }
   }
-  const VecF va = broadcast(alpha), vb = broadcast(beta);
+  if (alpha != 1 || (beta != 0 && beta != 1)) {
+    float sums[Rows * NR];
+    for (int i = 0; i < Rows; ++i)
+      for (int v = 0; v < Vecs; ++v) store(sums + (i * Vecs + v) * kLanes, acc[i][v]);
+    return scale_tile<Rows, Vecs>(sums, alpha, beta, c, ldc);
+  }
   for (int i = 0; i < Rows; ++i)
     for (int v = 0; v < Vecs; ++v) {
       float* p = c + i * ldc + v * kLanes;
-      store(p, beta == 0 ? va * acc[i][v] : va * acc[i][v] + vb * load(p));
+      store(p, beta == 0 ? acc[i][v] : load(p) + acc[i][v]);
     }
 }
 

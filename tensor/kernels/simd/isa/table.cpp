@@ -49,8 +49,6 @@ double flat_overhead(int64_t height, int64_t width, int64_t stride) {
 DirectPasses conv_direct(const ConvLayer& l) {
   const int64_t taps = l.C * l.KH * l.KW, Wp = l.W + 2 * l.pad_w;
   const int64_t HO = l.H + 2 * l.pad_h - (l.KH - 1) * l.dilation_h, WO = Wp - (l.KW - 1) * l.dilation_w;
-  // the input gradient's geometry: g padded to (KH−1)·dh − ph on each side, output H × W
-  const int64_t Wgp = WO + 2 * ((l.KW - 1) * l.dilation_w - l.pad_w);
   DirectPasses d;
 #if defined(DESCENT_ISA_AVX512)
   // Measured on Zen 5 (family 26), one thread, µs per batch, GEMM path → direct: LeNet 1→6 5×5
@@ -69,6 +67,8 @@ DirectPasses conv_direct(const ConvLayer& l) {
   // positions) 14947 → 15277: the dot products are too short for the lane sums at their end.
   // Input gradient: 22523 → 20009 (small CNN), 1292 → 1156 (LeNet), 20725 → 8001 (16→16).
   // (NEON: not measured on an ARM CPU yet; the same rule.)
+  // the input gradient's geometry: g padded to (KH−1)·dh − pw on each side, output H × W
+  const int64_t Wgp = WO + 2 * ((l.KW - 1) * l.dilation_w - l.pad_w);
   d.forward = taps >= 8 && flat_overhead(HO, WO, Wp) <= 0.25;
   d.weight_grad = HO * Wp >= 128;
   d.input_grad = l.O * l.KH * l.KW >= 8 && flat_overhead(l.H, l.W, Wgp) <= 0.25;
