@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "tensor/factory.h"
 #include "tensor/kernels/elementwise.h"
@@ -75,7 +76,9 @@ struct MatrixView {
   int64_t ld = 0;
 };
 MatrixView as_blas_matrix(const Tensor& t) {
-  const int64_t d = t.dim(), rows = t.sizes()[size_t(d - 2)], cols = t.sizes()[size_t(d - 1)];
+  const int64_t d = t.dim();
+  if (d < 2) throw std::logic_error("matmul: as_blas_matrix needs at least 2 dims");  // callers check; GCC cannot see it
+  const int64_t rows = t.sizes()[size_t(d - 2)], cols = t.sizes()[size_t(d - 1)];
   const int64_t rs = t.strides()[size_t(d - 2)], cs = t.strides()[size_t(d - 1)];
   if ((cs == 1 || cols == 1) && rs >= std::max<int64_t>(cols, 1)) return {t, false, rs};
   if ((rs == 1 || rows == 1) && cs >= std::max<int64_t>(rows, 1)) return {t, true, cs};
