@@ -90,11 +90,11 @@ void fill_bernoulli_(const Tensor& t, double p, Generator& gen, double value) {
 
 void fill_randint_(const Tensor& t, int64_t low, int64_t high, Generator& gen) {
   CHECK(high > low, "randint: expected low < high, got low=", low, " high=", high);
-  const uint64_t span = uint64_t(high - low);
+  const uint64_t span = uint64_t(high) - uint64_t(low);  // in unsigned: high - low may exceed INT64_MAX
   fill_any(t, [&](const Tensor& c) {
     dispatch(c.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      fill_counter<T>(c, gen, [&](uint64_t b) { return T(low + int64_t(b % span)); });
+      fill_counter<T>(c, gen, [&](uint64_t b) { return T(int64_t(uint64_t(low) + b % span)); });
     });
   });
 }

@@ -36,6 +36,14 @@ int64_t numel_of(const Dims& sizes) {
   return n;
 }
 
+int64_t checked_numel(const Dims& sizes, const char* op) {
+  int64_t n = 1;
+  bool overflow = false;
+  for (int64_t s : sizes) overflow |= __builtin_mul_overflow(n, std::max<int64_t>(s, 1), &n);
+  CHECK(!overflow, op, ": shape ", sizes, " has too many elements (the count overflows int64)");
+  return numel_of(sizes);
+}
+
 Dims contiguous_strides(const Dims& sizes) {
   Dims strides(sizes.size());
   int64_t stride = 1;
@@ -75,6 +83,7 @@ Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op) {
     CHECK(da == db || da == 1 || db == 1, op, ": shapes ", a, " and ", b, " cannot be broadcast");
     out[i] = da == 1 ? db : da;
   }
+  checked_numel(out, op);  // two expanded views can broadcast to more elements than int64 counts
   return out;
 }
 

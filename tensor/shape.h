@@ -75,6 +75,11 @@ class DimMask {
 
 int64_t numel_of(const Dims& sizes);
 Dims contiguous_strides(const Dims& sizes);
+// numel_of after checking that the count and every contiguous stride fit in int64 (the product
+// of the sizes, a 0 counted as 1, as contiguous_strides multiplies them). Shapes from the user
+// are checked once, where a tensor or view is made; numel_of then never wraps.
+// Throws "<op>: shape [1099511627776, 1099511627776] has too many elements (the count overflows int64)".
+int64_t checked_numel(const Dims& sizes, const char* op);
 std::string shape_str(const Dims& sizes);  // "[3, 4]"
 std::ostream& operator<<(std::ostream& os, const Dims& dims);
 

@@ -76,6 +76,8 @@ ThreadCache* thread_cache() {
 }  // namespace
 
 void* allocate_bytes(size_t nbytes) {
+  // Beyond 2^62 bytes no system has the memory, and rounding up to a size class could wrap.
+  if (nbytes > size_t(1) << 62) throw std::bad_alloc();
   size_t rounded;
   size_t cls = size_class(nbytes, &rounded);
   if (rounded <= kSmallBytes) {

@@ -8,10 +8,24 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <string>
 #include <utility>
 #include <vector>
 
 namespace descent {
+
+// A tensor the system had no memory for: "zeros: cannot allocate 4398046511104 bytes for a float32
+// tensor of shape [1099511627776, 4] (out of memory)". A std::bad_alloc, so that code catching
+// failed allocations still catches it, with a message that says what was asked for.
+class OutOfMemoryError : public std::bad_alloc {
+ public:
+  explicit OutOfMemoryError(std::string message) : message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
 
 void* allocate_bytes(size_t nbytes);               // 64-byte aligned, possibly a reused block
 void deallocate_bytes(void* data, size_t nbytes);  // back into the cache, not to the system

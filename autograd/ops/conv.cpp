@@ -5,6 +5,7 @@
 //
 // Shapes:  x: [N, C, H, W]   w: [O, C, KH, KW]   out, g: [N, O, HO, WO]
 //          K = C·KH·KW   L = HO·WO   im2col(x): [N, K, L]
+#include <algorithm>
 #include <array>
 
 #include "autograd/ops/common.h"
@@ -31,11 +32,29 @@ kernels::Conv2dParams conv_params(const Dims& kernel, const Dims& stride, const 
   return {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
 }
 
-// The output must have at least one pixel: the dilated kernel has to fit the padded image.
+// The output must have at least one pixel: the dilated kernel has to fit the padded image. The
+// kernels compute H + 2·pad − dilation·(KH − 1) − 1 in int64, so first that must not overflow.
 void check_fits(const kernels::Conv2dParams& p, int64_t H, int64_t W, const Dims& shape, const char* op) {
+  auto span_fits = [](int64_t in, int64_t pad, int64_t dilation, int64_t kernel) {
+    int64_t twice_pad, padded, reach;
+    return !__builtin_mul_overflow(pad, int64_t(2), &twice_pad) && !__builtin_add_overflow(in, twice_pad, &padded) &&
+           !__builtin_mul_overflow(dilation, kernel - 1, &reach);
+  };
+  CHECK(span_fits(H, p.pad_h, p.dilation_h, p.kernel_h) && span_fits(W, p.pad_w, p.dilation_w, p.kernel_w), op,
+        ": padding ", p.pad_h, "x", p.pad_w, " and dilation ", p.dilation_h, "x", p.dilation_w,
+        " overflow int64 for the input shape ", shape, " and kernel ", p.kernel_h, "x", p.kernel_w);
   CHECK(p.out_h(H) >= 1 && p.out_w(W) >= 1, op, ": the kernel ", p.kernel_h, "x", p.kernel_w, " (dilation ",
         p.dilation_h, "x", p.dilation_w, ") does not fit the padded input ", H + 2 * p.pad_h, "x", W + 2 * p.pad_w,
         " (input shape ", shape, ")");
+}
+
+// Each buffer an op allocates is a product of sizes; it must be countable in int64.
+void check_buffer(const char* op, const char* what, const Dims& sizes, const Dims& input_shape) {
+  int64_t n = 1;
+  bool overflow = false;
+  for (int64_t s : sizes) overflow |= __builtin_mul_overflow(n, std::max<int64_t>(s, 1), &n);
+  CHECK(!overflow, op, ": ", what, " ", sizes, " has too many elements (the count overflows int64) for the input shape ",
+        input_shape);
 }
 
 void check_floating(const Tensor& t, const char* op, const char* what) {
@@ -53,6 +72,8 @@ Tensor im2col(const Tensor& input, const Shape& kernel_size, const Shape& dilati
   const auto p = conv_params(kernel_size, stride, padding, dilation, "im2col");
   const int64_t H = input.sizes()[2], W = input.sizes()[3];
   check_fits(p, H, W, input.sizes(), "im2col");
+  check_buffer("im2col", "the output [N, C, kH, kW, HO, WO]",
+               {input.sizes()[0], input.sizes()[1], p.kernel_h, p.kernel_w, p.out_h(H), p.out_w(W)}, input.sizes());
   Tensor out = kernels::im2col(input, p);
   if (auto node = record("im2col", out, {input})) {
     node->set_backward([=](const Tensor& g, const Node&) -> Grads {
@@ -69,10 +90,13 @@ Tensor col2im(const Tensor& input, const Shape& output_size, const Shape& kernel
   CHECK(input.dim() == 3, "col2im: expected a 3-D input [N, C·kH·kW, L], got ", input.sizes());
   const auto p = conv_params(kernel_size, stride, padding, dilation, "col2im");
   const auto hw = pair_arg(output_size, "col2im", "output_size", 1);
+  check_buffer("col2im", "the kernel", {p.kernel_h, p.kernel_w}, input.sizes());
   const int64_t H = hw[0], W = hw[1], kk = p.kernel_h * p.kernel_w;
   CHECK(input.sizes()[1] % kk == 0, "col2im: dim 1 of the input (", input.sizes()[1],
         ") must be divisible by the kernel's ", kk, " elements, input shape ", input.sizes());
   check_fits(p, H, W, Dims{H, W}, "col2im");
+  check_buffer("col2im", "the output [N, C, H, W]", {input.sizes()[0], input.sizes()[1] / kk, H, W}, input.sizes());
+  check_buffer("col2im", "the windows [HO, WO]", {p.out_h(H), p.out_w(W)}, input.sizes());
   CHECK(input.sizes()[2] == p.out_h(H) * p.out_w(W), "col2im: input has ", input.sizes()[2], " columns but output ",
         H, "x", W, " has ", p.out_h(H) * p.out_w(W), " windows, input shape ", input.sizes());
   Tensor out = kernels::col2im(input, input.sizes()[1] / kk, H, W, p);
@@ -107,6 +131,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
   const auto p = conv_params({weight.sizes()[2], weight.sizes()[3]}, stride, padding, dilation, "conv2d");
   const int64_t N = input.sizes()[0], H = input.sizes()[2], W = input.sizes()[3];
   check_fits(p, H, W, input.sizes(), "conv2d");
+  // The output, and per image the im2col columns [K, L] and the weight gradient's partial sums.
+  const int64_t K = weight.numel() / std::max<int64_t>(O, 1), HO = p.out_h(H), WO = p.out_w(W);
+  check_buffer("conv2d", "the output", {N, O, HO, WO}, input.sizes());
+  check_buffer("conv2d", "the im2col columns [K, L]", {K, HO, WO}, input.sizes());
+  check_buffer("conv2d", "the weight gradient's partial sums [N, O, K]", {N, O, K}, input.sizes());
 
   Tensor out = kernels::conv2d(input, weight, bias, p);
   if (auto node = record("conv2d", out, {input, weight, bias})) {

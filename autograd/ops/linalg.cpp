@@ -31,6 +31,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   CHECK(a.sizes().back() == b.sizes()[size_t(b.dim() - 2)], "matmul: inner dims differ: a is ", a.sizes(), ", b is ",
         b.sizes());
+  // Expanded operands hold no memory, so the product's size is checked before the kernel makes it.
+  Dims out_shape = broadcast_shapes(Dims(a.sizes().begin(), a.sizes().end() - 2),
+                                    Dims(b.sizes().begin(), b.sizes().end() - 2), "matmul");
+  out_shape.push_back(a.sizes()[size_t(a.dim() - 2)]);
+  out_shape.push_back(b.sizes().back());
+  checked_numel(out_shape, "matmul");
   Tensor out = kernels::matmul(a, b);
   if (auto node = record("matmul", out, {a, b})) {
     node->set_backward([a = node->save(a), b = node->save(b)](const Tensor& g, const Node& n) -> Grads {
@@ -65,6 +71,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     out_shape.push_back(weight.sizes()[0]);
     return reshape(linear(reshape(x, {-1, x.sizes().back()}), weight, bias), out_shape);
   }
+  checked_numel({x.sizes()[0], weight.sizes()[0]}, "linear");
   Tensor out = kernels::linear(x, weight, bias);
   if (auto node = record("linear", out, {x, weight, bias})) {
     node->set_backward([x = node->save(x), w = node->save(weight)](const Tensor& g, const Node& n) -> Grads {

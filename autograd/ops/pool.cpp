@@ -33,12 +33,18 @@ kernels::Pool2dParams pool_params(const Dims& shape, Dtype dtype, const Shape& k
   auto k = pair_arg(kernel_size, op, "kernel_size", 1);
   auto s = stride.empty() ? k : pair_arg(stride, op, "stride", 1);
   auto p = pair_arg(padding, op, "padding", 0);
-  CHECK(2 * p[0] <= k[0] && 2 * p[1] <= k[1], op, ": padding must be at most half the kernel size, got padding ",
+  CHECK(p[0] <= k[0] / 2 && p[1] <= k[1] / 2, op, ": padding must be at most half the kernel size, got padding ",
         Dims(padding), " for kernel ", Dims(kernel_size));
   kernels::Pool2dParams params{k[0], k[1], s[0], s[1], p[0], p[1], count_include_pad};
+  for (int64_t size : shape) CHECK(size >= 0, op, ": negative size in input shape ", shape);
   const int64_t H = shape[shape.size() - 2], W = shape.back();
-  CHECK(H + 2 * p[0] >= k[0] && W + 2 * p[1] >= k[1], op, ": the kernel ", k[0], "x", k[1],
-        " is larger than the padded input ", H + 2 * p[0], "x", W + 2 * p[1], " (input shape ", shape, ")");
+  // (the kernel computes H + 2·pad; with pad <= kernel / 2 only a huge H can overflow it)
+  int64_t padded_h, padded_w;
+  CHECK(!__builtin_add_overflow(H, 2 * p[0], &padded_h) && !__builtin_add_overflow(W, 2 * p[1], &padded_w), op,
+        ": the padded input overflows int64 (input shape ", shape, ", padding ", Dims(padding), ")");
+  CHECK(padded_h >= k[0] && padded_w >= k[1], op, ": the kernel ", k[0], "x", k[1],
+        " is larger than the padded input ", padded_h, "x", padded_w, " (input shape ", shape, ")");
+  checked_numel(shape, op);
   return params;
 }
 
@@ -86,6 +92,8 @@ Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& indices, con
   CHECK(int64_t(input_size.size()) == grad_output.dim() && grad_output.dim() >= 3 &&
             std::equal(input_size.begin(), input_size.end() - 2, grad_output.sizes().begin()),
         "max_pool2d_backward: input_size ", Dims(input_size), " does not fit grad_output ", grad_output.sizes());
+  for (int64_t size : input_size) CHECK(size >= 0, "max_pool2d_backward: negative size in input_size ", Dims(input_size));
+  checked_numel(input_size, "max_pool2d_backward");
   const int64_t plane = input_size[input_size.size() - 2] * input_size.back();
   for (int64_t i : contiguous(indices).to_vector<int64_t>())
     CHECK(i >= 0 && i < plane, "max_pool2d_backward: index ", i, " is out of range for a plane of ", plane,

@@ -34,14 +34,16 @@ Dims infer_shape(const Dims& shape, int64_t numel, const char* op) {
       infer_at = int64_t(i);
     } else {
       CHECK(out[i] >= 0, op, ": invalid size ", out[i], " in shape ", out);
-      known *= out[i];
     }
   }
+  for (size_t i = 0; i < out.size(); ++i)  // (checked: a wrapped product could match numel)
+    if (int64_t(i) != infer_at) CHECK(!__builtin_mul_overflow(known, out[i], &known), op, ": shape ", out,
+                                      " is invalid for input of size ", numel);
   if (infer_at >= 0) {
     CHECK(known != 0 && numel % known == 0, op, ": shape ", out, " is invalid for input of size ", numel);
     out[size_t(infer_at)] = numel / known;
   }
-  CHECK(numel_of(out) == numel, op, ": shape ", out, " is invalid for input of size ", numel);
+  CHECK(checked_numel(out, op) == numel, op, ": shape ", out, " is invalid for input of size ", numel);
   return out;
 }
 
@@ -188,6 +190,7 @@ Tensor permute(const Tensor& a, const Shape& dims) {
 // dL/da = squeeze(g, dim)
 Tensor unsqueeze(const Tensor& a, int64_t dim) {
   check_defined(a, "unsqueeze");
+  CHECK(a.dim() < int64_t(Dims::kMaxDims), "unsqueeze: the tensor has ", a.dim(), " dims already, the most supported");
   int64_t d = wrap_dim(dim, a.dim() + 1, "unsqueeze");
   Dims sizes = a.sizes(), strides = a.strides();
   int64_t stride = d < a.dim() ? sizes[size_t(d)] * strides[size_t(d)] : 1;
@@ -249,6 +252,7 @@ Tensor ops_detail::expand_to(const Tensor& a, const Dims& shape) {
     strides[i] = have == want ? a.strides()[i - lead] : 0;
   }
   if (sizes == a.sizes()) return a;
+  checked_numel(sizes, "expand");  // a view of no memory can still claim more elements than int64 counts
   Tensor out = make_view(a, sizes, strides, a.storage_offset());
   if (auto node = record("expand", out, {a})) {
     node->set_backward([shape = a.sizes()](const Tensor& g, const Node&) -> Grads { return {sum_to(g, shape)}; });
@@ -256,7 +260,11 @@ Tensor ops_detail::expand_to(const Tensor& a, const Dims& shape) {
   return out;
 }
 
-Tensor expand_as(const Tensor& a, const Tensor& other) { return expand_to(a, other.sizes()); }
+Tensor expand_as(const Tensor& a, const Tensor& other) {
+  check_defined(a, "expand");
+  check_defined(other, "expand");
+  return expand_to(a, other.sizes());
+}
 
 // Elements start, start+step, ... < end along dim (bounds clamped as in Python)
 // dL/da = g placed into zeros at those positions
@@ -339,8 +347,10 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     for (size_t k = 0; k < size_t(t.dim()); ++k)
       CHECK(k == size_t(d) || t.sizes()[k] == first.sizes()[k], "cat: sizes must match except in dim ", d,
             ": tensor ", i, " has shape ", t.sizes(), ", tensor 0 has shape ", first.sizes());
-    sizes[size_t(d)] += t.sizes()[size_t(d)];
+    CHECK(!__builtin_add_overflow(sizes[size_t(d)], t.sizes()[size_t(d)], &sizes[size_t(d)]), "cat: the sizes in dim ",
+          d, " add up to more than int64 holds");
   }
+  checked_numel(sizes, "cat");
   Tensor out = empty(sizes, first.dtype());
   std::vector<int64_t> offsets;
   int64_t at = 0;
@@ -367,6 +377,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   CHECK(!tensors.empty(), "stack: expected at least one tensor");
+  for (const Tensor& t : tensors) check_defined(t, "stack");
   int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
   std::vector<Tensor> parts;
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -380,6 +391,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim) {
   check_defined(a, "split");
   CHECK(split_size > 0, "split: split_size must be positive, got ", split_size);
+  CHECK(a.dim() > 0, "split: cannot split a 0-d tensor");
   int64_t d = wrap_dim(dim, a.dim(), "split");
   std::vector<Tensor> parts;
   for (int64_t s = 0; s < a.sizes()[size_t(d)]; s += split_size)
@@ -388,7 +400,9 @@ std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim) {
 }
 
 std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim) {
+  check_defined(a, "chunk");
   CHECK(chunks > 0, "chunk: chunks must be positive, got ", chunks);
+  CHECK(a.dim() > 0, "chunk: cannot chunk a 0-d tensor");
   int64_t d = wrap_dim(dim, a.dim(), "chunk");
   return split(a, std::max<int64_t>(1, (a.sizes()[size_t(d)] + chunks - 1) / chunks), d);
 }
