@@ -168,7 +168,8 @@ struct Engine {
     CachedVector<std::shared_ptr<Node>> keep_alive;
     for (size_t i = 0; i < outputs.size(); ++i) {
       const Tensor& out = outputs[i];
-      CHECK(out.defined() && out.requires_grad(), "backward: output ", i,
+      CHECK(out.defined(), "backward: got an undefined tensor", outputs.size() > 1 ? detail::concat(" as output ", i) : "");
+      CHECK(out.requires_grad(), "backward: output ", i,
             " does not require grad and has no grad_fn (was it computed under NoGradGuard or from a detached tensor?)");
       Tensor g = grad_outputs.empty() ? Tensor() : grad_outputs[i];
       if (!g.defined()) {
@@ -303,12 +304,16 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs, std::optional<bool> retain_graph, bool create_graph,
                          bool allow_unused) {
+  // torch's words for the empty cases
+  CHECK(!outputs.empty(), "autograd::grad: grad requires non-empty outputs");
+  CHECK(!inputs.empty(), "autograd::grad: grad requires non-empty inputs");
   Engine engine{retain_graph.value_or(create_graph), create_graph};
   engine.capturing = true;
   engine.captured.resize(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& in = inputs[i];
-    CHECK(in.defined() && in.requires_grad(), "autograd::grad: input ", i, " does not require grad");
+    CHECK(in.defined(), "autograd::grad: input ", i, " is an undefined tensor");
+    CHECK(in.requires_grad(), "autograd::grad: input ", i, " does not require grad");
     AutogradMeta& m = *in.impl()->autograd;
     if (m.grad_fn) engine.capture_nodes[m.grad_fn.get()].push_back(i);
     else engine.capture_leaves[&m].push_back(i);

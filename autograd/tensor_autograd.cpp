@@ -18,7 +18,7 @@ using autograd::meta;
 // ---- autograd state -----------------------------------------------------------------------
 
 Tensor& Tensor::requires_grad_(bool requires_grad) {
-  CHECK(defined(), "requires_grad_: the tensor is undefined");
+  CHECK(defined(), "requires_grad_: got an undefined tensor");
   CHECK(is_leaf(), "requires_grad_: only leaf tensors can change requires_grad (this one was made by '",
         grad_fn()->name(), "'); use detach() to get a leaf");
   CHECK(!requires_grad || is_floating(dtype()), "requires_grad_: only floating-point tensors can require gradients, got ",
@@ -27,30 +27,37 @@ Tensor& Tensor::requires_grad_(bool requires_grad) {
   return *this;
 }
 
+// The queries answer for an undefined tensor as libtorch's do: no grad, a leaf, no history.
 bool Tensor::requires_grad() const {
+  if (!impl_) return false;
   const auto* m = impl_->autograd.get();
   return m && (m->requires_grad || m->grad_fn);
 }
 
-bool Tensor::is_leaf() const { return !impl_->autograd || !impl_->autograd->grad_fn; }
+bool Tensor::is_leaf() const { return !impl_ || !impl_->autograd || !impl_->autograd->grad_fn; }
 
 const Tensor& Tensor::grad() const {
   static const Tensor undefined;
-  return impl_->autograd ? impl_->autograd->grad : undefined;
+  return impl_ && impl_->autograd ? impl_->autograd->grad : undefined;
 }
 
-Tensor& Tensor::mutable_grad() { return meta(*this).grad; }
+Tensor& Tensor::mutable_grad() {
+  checked_impl("mutable_grad");
+  return meta(*this).grad;
+}
 
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<autograd::Node> none;
-  return impl_->autograd ? impl_->autograd->grad_fn : none;
+  return impl_ && impl_->autograd ? impl_->autograd->grad_fn : none;
 }
 
 void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) const {
+  checked_impl("backward");
   autograd::backward(*this, grad, retain_graph, create_graph);
 }
 
 Tensor Tensor::detach() const {
+  checked_impl("detach");
   auto impl = make_cached<TensorImpl>();
   impl->storage = impl_->storage;
   impl->sizes = impl_->sizes;
@@ -61,12 +68,14 @@ Tensor Tensor::detach() const {
 }
 
 void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+  checked_impl("register_hook");
   CHECK(requires_grad(), "register_hook: the tensor does not require grad, so no gradient will reach the hook");
   if (is_leaf()) meta(*this).hooks.push_back(std::move(hook));
   else grad_fn()->add_pre_hook(std::move(hook));
 }
 
 void Tensor::retain_grad() const {
+  checked_impl("retain_grad");
   CHECK(requires_grad(), "retain_grad: the tensor does not require grad");
   if (is_leaf()) return;  // leaves keep their gradient anyway
   std::weak_ptr<autograd::AutogradMeta> target = impl_->autograd;  // weak: no cycle through the node
@@ -84,9 +93,9 @@ namespace {
 // self) and makes self that result.
 template <class Kernel, class OutOfPlace>
 Tensor& inplace(Tensor& self, const char* op, const Tensor* other, const Kernel& kernel, const OutOfPlace& out_of_place) {
-  CHECK(self.defined(), op, ": the tensor is undefined");
+  CHECK(self.defined(), op, ": got an undefined tensor");
   if (other) {
-    CHECK(other->defined(), op, ": the other tensor is undefined");
+    CHECK(other->defined(), op, ": got an undefined tensor as its argument");
     CHECK(broadcast_shapes(self.sizes(), other->sizes(), op) == self.sizes(), op, ": shape ", other->sizes(),
           " cannot be broadcast to the shape ", self.sizes(), " being written");
     CHECK(is_floating(self.dtype()) || !is_floating(other->dtype()), op, ": the result would be ",
@@ -141,12 +150,12 @@ Tensor& Tensor::mul_(double value) {
                  [&](const Tensor& x) { return mul(x, value); });
 }
 Tensor& Tensor::div_(const Tensor& other) {
-  CHECK(is_floating(dtype()), "div_: true division cannot be stored in a ", dtype_name(dtype()), " tensor");
+  CHECK(is_floating(checked_impl("div_").dtype), "div_: true division cannot be stored in a ", dtype_name(dtype()), " tensor");
   return inplace(*this, "div_", &other, [&] { kernels::binary_(kernels::Binary::Div, *this, same_dtype(other, dtype())); },
                  [&](const Tensor& x) { return div(x, other); });
 }
 Tensor& Tensor::div_(double value) {
-  CHECK(is_floating(dtype()), "div_: true division cannot be stored in a ", dtype_name(dtype()), " tensor");
+  CHECK(is_floating(checked_impl("div_").dtype), "div_: true division cannot be stored in a ", dtype_name(dtype()), " tensor");
   return inplace(*this, "div_", nullptr, [&] { kernels::binary_(kernels::Binary::Div, *this, value); },
                  [&](const Tensor& x) { return div(x, value); });
 }

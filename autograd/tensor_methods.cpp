@@ -1,5 +1,6 @@
 // Tensor's op methods: each is the free function of the same name in autograd/ops.h.
 #include "autograd/ops.h"
+#include "tensor/check.h"
 
 namespace descent {
 
@@ -17,7 +18,10 @@ Tensor Tensor::unsqueeze(int64_t dim) const { return descent::unsqueeze(*this, d
 Tensor Tensor::squeeze() const { return descent::squeeze(*this); }
 Tensor Tensor::squeeze(int64_t dim) const { return descent::squeeze(*this, dim); }
 Tensor Tensor::expand(const Shape& shape) const { return descent::expand(*this, shape); }
-Tensor Tensor::expand_as(const Tensor& other) const { return descent::expand(*this, other.sizes()); }
+Tensor Tensor::expand_as(const Tensor& other) const {
+  CHECK(defined() && other.defined(), "expand: got an undefined tensor");  // (other's sizes() would be [])
+  return descent::expand(*this, other.sizes());
+}
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
   return descent::slice(*this, dim, start, end, step);
 }

@@ -43,9 +43,10 @@ void BatchNormBase::reset_parameters() {
 }
 
 Tensor BatchNormBase::forward(const Tensor& x) {
-  CHECK(x.defined() && x.dim() >= min_dim_ && x.dim() <= max_dim_, kind_, ": expected a ",
+  CHECK(x.defined(), kind_, ": got an undefined tensor");
+  CHECK(x.dim() >= min_dim_ && x.dim() <= max_dim_, kind_, ": expected a ",
         min_dim_ == max_dim_ ? std::to_string(min_dim_) + "-D" : std::to_string(min_dim_) + "-D or " + std::to_string(max_dim_) + "-D",
-        " input, got ", x.defined() ? shape_str(x.sizes()) : std::string("an undefined tensor"));
+        " input, got ", shape_str(x.sizes()));
   CHECK(x.sizes()[1] == options.num_features(), kind_, ": expected ", options.num_features(),
         " channels in dim 1, got input ", x.sizes());
   const bool tracking = options.track_running_stats();

@@ -79,6 +79,8 @@ class Tensor {
   void bump_version() const { ++checked_impl("bump_version").storage->version; }  // after writing through data_ptr
 
   // --- Autograd (autograd/tensor_autograd.cpp) --------------------------------------
+  // An undefined tensor answers requires_grad() false, is_leaf() true, grad() and grad_fn()
+  // undefined (libtorch's answers); the calls that act on it throw naming themselves.
   Tensor& requires_grad_(bool requires_grad = true);
   bool requires_grad() const;
   bool is_leaf() const;

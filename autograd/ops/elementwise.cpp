@@ -277,7 +277,10 @@ Tensor cos(const Tensor& a) {
 }
 
 // dL/da = 2·g·a
-Tensor square(const Tensor& a) { return pow(a, 2.0); }
+Tensor square(const Tensor& a) {
+  check_defined(a, "square");
+  return pow(a, 2.0);
+}
 
 // dL/da = g·(2/√π)·e^(-a²)
 Tensor erf(const Tensor& a) {
@@ -310,8 +313,14 @@ Tensor detail::clamp_in_dtype(const Tensor& a, std::optional<double> min, std::o
   }
   return out;
 }
-Tensor clamp_min(const Tensor& a, double min) { return clamp(a, min, std::nullopt); }
-Tensor clamp_max(const Tensor& a, double max) { return clamp(a, std::nullopt, max); }
+Tensor clamp_min(const Tensor& a, double min) {
+  check_defined(a, "clamp_min");
+  return clamp(a, min, std::nullopt);
+}
+Tensor clamp_max(const Tensor& a, double max) {
+  check_defined(a, "clamp_max");
+  return clamp(a, std::nullopt, max);
+}
 
 // cond: kBool, broadcastable with a and b   dL/da = g where cond   dL/db = g where !cond
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
@@ -338,7 +347,9 @@ Tensor where(const Tensor& condition, double a, const Tensor& b) {
 }
 
 Tensor masked_fill(const Tensor& a, const Tensor& mask, double value) {
-  CHECK(mask.defined() && mask.dtype() == kBool, "masked_fill: mask must be a bool tensor");
+  check_defined(a, "masked_fill");
+  check_defined(mask, "masked_fill");
+  CHECK(mask.dtype() == kBool, "masked_fill: mask must be a bool tensor, got ", dtype_name(mask.dtype()));
   return where(mask, scalar_tensor(value, a.dtype()), a);
 }
 
@@ -366,10 +377,13 @@ Tensor clone(const Tensor& a) {
 // ---- comparisons --------------------------------------------------------------------------
 
 static Tensor compare(Binary op, const Tensor& a, const Tensor& b, const char* name) {
+  check_defined(a, name);
+  check_defined(b, name);
   auto [x, y] = promoted(a.detach(), b.detach(), name);
   return kernels::binary(op, x, y);
 }
 static Tensor compare(Binary op, const Tensor& a, double b, const char* name) {
+  check_defined(a, name);
   return kernels::binary(op, with_scalar(a.detach(), b, name), b);
 }
 Tensor eq(const Tensor& a, const Tensor& b) { return compare(Binary::Eq, a, b, "eq"); }
