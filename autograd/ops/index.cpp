@@ -75,18 +75,28 @@ Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tens
   return out;
 }
 
+// labels: int64 [..] in [0, C)  ->  int64 [.., C], a 1 at each label's class. Not differentiable.
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   check_defined(labels, "one_hot");
   CHECK(labels.dtype() == kInt64, "one_hot: labels must be int64, got ", dtype_name(labels.dtype()));
   CHECK(num_classes > 0, "one_hot: num_classes must be positive, got ", num_classes);
-  Shape shape = labels.sizes();
+  CHECK(labels.dim() < int64_t(Dims::kMaxDims), "one_hot: labels have ", labels.dim(), " dims, so the result would have ",
+        labels.dim() + 1, ", more than the ", Dims::kMaxDims, " supported");
+  Dims shape = labels.sizes();
   shape.push_back(num_classes);
+  checked_numel(shape, "one_hot");
+  const Tensor flat = contiguous(labels);
+  const int64_t* label = flat.data_ptr<int64_t>();
+  const int64_t n = flat.numel();
+  for (int64_t i = 0; i < n; ++i) {  // torch's words, and the value that broke the rule
+    CHECK(label[i] >= 0, "one_hot: class values must be non-negative, got ", label[i]);
+    CHECK(label[i] < num_classes, "one_hot: class values must be smaller than num_classes (", num_classes, "), got ",
+          label[i]);
+  }
   Tensor out = zeros(shape, kInt64);
-  Tensor ones_src = ones(Shape(labels.sizes()).empty() ? Shape{1} : Shape(labels.sizes()), kInt64);
-  Shape idx_shape = labels.sizes();
-  idx_shape.push_back(1);
-  ones_src = reshape(ones_src, idx_shape);
-  return kernels::scatter_add(out, int64_t(shape.size()) - 1, reshape(labels, idx_shape), ones_src);
+  int64_t* o = out.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) o[i * num_classes + label[i]] = 1;
+  return out;
 }
 
 }  // namespace descent

@@ -23,12 +23,19 @@ struct Split3 {  // [outer, size(dim), inner] of a shape
   }
 };
 
+// Indices must lie in [0, size): torch refuses negative ones here (unlike select's index and
+// Python's a[-1]), and so do we, rather than quietly reading from the end.
 void check_indices(const int64_t* idx, int64_t n, int64_t size, const char* op, int64_t dim) {
   for (int64_t i = 0; i < n; ++i)
-    CHECK(idx[i] >= -size && idx[i] < size, op, ": index ", idx[i], " is out of range for dim ", dim, " of size ", size);
+    CHECK(idx[i] >= 0 && idx[i] < size, op, ": index ", idx[i], " is out of range for dim ", dim, " of size ", size);
 }
 
-int64_t wrap(int64_t i, int64_t size) { return i < 0 ? i + size : i; }
+// gather and scatter_add say it with torch's words for them.
+void check_bounds(const int64_t* idx, int64_t n, int64_t size, const char* op, int64_t dim) {
+  for (int64_t i = 0; i < n; ++i)
+    CHECK(idx[i] >= 0 && idx[i] < size, op, ": index ", idx[i], " is out of bounds for dimension ", dim, " with size ",
+          size);
+}
 
 }  // namespace
 
@@ -47,7 +54,7 @@ Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
   parallel_for(0, s.outer * n, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(s.inner, 1)), [&](int64_t b, int64_t e) {
     for (int64_t j = b; j < e; ++j) {
       const int64_t outer = j / n, i = j % n;
-      std::memcpy(o + size_t(j) * row, in + size_t(outer * s.mid + wrap(ix[i], s.mid)) * row, row);
+      std::memcpy(o + size_t(j) * row, in + size_t(outer * s.mid + ix[i]) * row, row);
     }
   });
   return out;
@@ -68,7 +75,7 @@ Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor
     parallel_for(0, s.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n * s.inner, 1)), [&](int64_t b, int64_t e) {
       for (int64_t outer = b; outer < e; ++outer)
         for (int64_t i = 0; i < n; ++i) {
-          T* dst = o + (outer * s.mid + wrap(ix[i], s.mid)) * s.inner;
+          T* dst = o + (outer * s.mid + ix[i]) * s.inner;
           const T* from = in + (outer * n + i) * s.inner;
           for (int64_t k = 0; k < s.inner; ++k) dst[k] = T(dst[k] + from[k]);
         }
@@ -83,14 +90,14 @@ template <class F> void for_each_indexed(const Tensor& a, int64_t dim, const Ten
   const int64_t* ix = idx.data_ptr<int64_t>();
   const Dims a_strides = contiguous_strides(a.sizes());
   const int64_t size = a.dim() == 0 ? 1 : a.sizes()[size_t(dim)];
-  check_indices(ix, idx.numel(), size, op, dim);
+  check_bounds(ix, idx.numel(), size, op, dim);
   const Dims& shape = idx.sizes();
   for (int64_t p = 0, n = idx.numel(); p < n; ++p) {
     int64_t rem = p, off = 0;
     for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
       const int64_t c = rem % shape[size_t(d)];
       rem /= shape[size_t(d)];
-      off += (d == dim ? wrap(ix[p], size) : c) * a_strides[size_t(d)];
+      off += (d == dim ? ix[p] : c) * a_strides[size_t(d)];
     }
     f(p, off);
   }
