@@ -97,8 +97,28 @@ void Optimizer::update(const Tensor&, const Tensor&, ParamState&, const Optimize
 
 ParamState& Optimizer::state_of(ParamGroup& group, size_t index) {
   std::unique_ptr<ParamState>& state = group.state_[index];
-  if (!state) state = make_state(group.params_[index], group.options());
+  const Tensor& param = group.params_[index];
+  if (!state) {
+    state = make_state(param, group.options());
+    state->dtype = param.dtype();
+  } else if (state->dtype != param.dtype()) {
+    follow_dtype(*state, param, index);
+  }
   return *state;
+}
+
+// The parameter was converted (Module::to) after its state was made: convert the state too.
+// Its shape cannot have changed through to(), but a tensor swapped in by hand could have.
+void Optimizer::follow_dtype(ParamState& state, const Tensor& param, size_t index) {
+  NoGradGuard no_grad;
+  for (auto& [name, t] : state.buffers()) {
+    if (!t->defined()) continue;
+    CHECK(t->sizes() == param.sizes(), name_, ": parameter ", index, " is now ", dtype_name(param.dtype()), " ",
+          param.sizes(), " but its state '", name, "' is ", dtype_name(t->dtype()), " ", t->sizes(),
+          "; make a new optimizer for a reshaped parameter");
+    *t = t->to(param.dtype()).contiguous();
+  }
+  state.dtype = param.dtype();
 }
 
 // ---- save / load --------------------------------------------------------------------------
@@ -167,6 +187,7 @@ void Optimizer::load(const serialize::InputArchive& archive, const std::string& 
       if (!archive.contains(skey + "step")) continue;  // this parameter had not been updated yet
       const Tensor& param = group.params_[i];
       std::unique_ptr<ParamState> state = make_state(param, group.options());
+      state->dtype = param.dtype();
       state->step = archive.read_int(skey + "step");
       for (auto& [name, t] : state->buffers()) {
         if (archive.contains(skey + name)) {

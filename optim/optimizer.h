@@ -71,6 +71,10 @@ template <class Derived> class OptimizerCloneableOptions : public OptimizerOptio
 struct ParamState {
   virtual ~ParamState() = default;
   int64_t step = 0;  // updates applied to this parameter so far
+  // The parameter's dtype when the state's tensors were made. A model converted with
+  // Module::to(dtype) after some steps changes it; the next step converts the tensors along
+  // (what torch's in-place type promotion amounts to), so state and parameter always agree.
+  Dtype dtype = kFloat32;
   // The state's tensors by name. Each has its parameter's shape and dtype; one that an option
   // leaves unused (AMSGrad's maximum without amsgrad) stays undefined and is not saved.
   virtual std::vector<std::pair<const char*, Tensor*>> buffers() { return {}; }
@@ -155,10 +159,12 @@ class Optimizer {
   // Updates `param` (contiguous, same dtype and shape as `grad`) and its state in place.
   virtual void update(const Tensor& param, const Tensor& grad, ParamState& state, const OptimizerOptions& options);
 
-  // The state of group.params()[index], made on first use.
+  // The state of group.params()[index], made on first use, in the parameter's current dtype.
   ParamState& state_of(ParamGroup& group, size_t index);
 
  private:
+  void follow_dtype(ParamState& state, const Tensor& param, size_t index);
+
   std::string name_;
   std::unique_ptr<OptimizerOptions> defaults_;
   std::vector<ParamGroup> groups_;

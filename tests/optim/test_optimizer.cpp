@@ -256,3 +256,55 @@ TEST_CASE("a scheduler attached to a fresh optimizer sets the lr of step 0 and k
   REQUIRE_THROWS_MATCHES(ReduceLROnPlateau(sgd).step(), std::invalid_argument,
                          Catch::Message("ReduceLROnPlateau: step() needs the watched metric; call step(metric)"));
 }
+
+TEST_CASE("after Module::to(float64) the optimizer's existing state is converted and the next step runs") {
+  // Used to fail inside the update with "data_ptr: tensor has dtype float32, asked for float64".
+  manual_seed(5);
+  auto model = std::make_shared<nn::Linear>(3, 2);
+  const double lr = 0.1, mu = 0.9;
+  SGD opt(model->parameters(), SGDOptions(lr).momentum(mu));
+  const Tensor x = randn({4, 3});
+  auto backward = [&](const Tensor& input) {
+    opt.zero_grad();
+    model->forward(input).pow(2.0).sum().backward();
+  };
+  backward(x);
+  opt.step();  // the momentum buffer is now float32: b1 = g1
+  const Tensor b1 = model->weight.grad().to(kFloat64);
+
+  model->to(kFloat64);
+  backward(x.to(kFloat64));
+  const Tensor before = model->weight.detach().clone(), g2 = model->weight.grad().clone();
+  opt.step();
+  REQUIRE(model->weight.dtype() == kFloat64);
+  // torch's SGD: b2 = μ·b1 + g2, θ ← θ − lr·b2, now in float64 (b1 exact: a float32 value widened)
+  REQUIRE_CLOSE(model->weight.detach(), before - lr * (mu * b1 + g2));
+  serialize::OutputArchive archive;
+  opt.save(archive);
+
+  // Adam keeps two buffers; all of them follow.
+  auto other = std::make_shared<nn::Linear>(3, 2);
+  Adam adam(other->parameters(), AdamOptions(1e-3));
+  other->forward(x).sum().backward();
+  adam.step();
+  other->to(kFloat64);
+  adam.zero_grad();
+  other->forward(x.to(kFloat64)).sum().backward();
+  REQUIRE_NOTHROW(adam.step());
+  REQUIRE(other->weight.dtype() == kFloat64);
+}
+
+TEST_CASE("a parameter reshaped under its optimizer is refused naming the optimizer, the parameter and both") {
+  Tensor p = zeros({2, 3}).requires_grad_();
+  SGD opt({p}, SGDOptions(0.1).momentum(0.9));
+  p.mutable_grad() = ones({2, 3});
+  opt.step();
+  // What only a hand-made swap of the tensor's contents can do (Module::to keeps shapes).
+  p.impl()->storage = zeros({6}, kFloat64).impl()->storage;
+  p.impl()->sizes = Dims{6};
+  p.impl()->strides = Dims{1};
+  p.impl()->dtype = kFloat64;
+  p.mutable_grad() = ones({6}, kFloat64);
+  REQUIRE_THROWS_WITH(opt.step(), "SGD: parameter 0 is now float64 [6] but its state 'momentum_buffer' is float32 "
+                                  "[2, 3]; make a new optimizer for a reshaped parameter");
+}
