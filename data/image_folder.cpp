@@ -47,10 +47,29 @@ struct StbFree {
   void operator()(stbi_uc* p) const { stbi_image_free(p); }
 };
 
+// The formats ImageFolder lists, told by their first bytes. stb_image goes by the content, not
+// the name, and would otherwise run its GIF, PSD, HDR or PNM decoders on a file named .png.
+bool known_format(const std::vector<uint8_t>& b) {
+  static const uint8_t png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (b.size() >= 8 && std::equal(png, png + 8, b.begin())) return true;
+  if (b.size() >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) return true;  // JPEG
+  return b.size() >= 2 && b[0] == 'B' && b[1] == 'M';                             // BMP
+}
+
+// A decoded image at most this large (bytes): a few bytes of header can claim 65535 x 65535
+// pixels, 12 GB decoded, which a dataset of same-sized images never needs.
+constexpr int64_t kMaxImageBytes = int64_t(1) << 28;
+
 // Decodes `path` in its own channel count. stb_image gives interleaved rows (H, W, C).
 std::unique_ptr<stbi_uc, StbFree> decode(const std::string& path, ImageSize* size) {
   const std::vector<uint8_t> bytes = detail::read_file(kWho, path);
   if (bytes.empty()) detail::fail(kWho, path, "empty file");
+  if (!known_format(bytes)) detail::fail(kWho, path, "not a PNG, JPEG or BMP file (by its first bytes)");
+  if (bytes.size() > size_t(INT32_MAX)) detail::fail(kWho, path, "file too large for an image (over 2 GB)");
+  if (stbi_info_from_memory(bytes.data(), int(bytes.size()), &size->width, &size->height, &size->channels) &&
+      int64_t(size->width) * size->height * size->channels > kMaxImageBytes)
+    detail::fail(kWho, path, "image is " + size->str() + ", larger than ImageFolder decodes (" +
+                                 std::to_string(kMaxImageBytes) + " bytes per image)");
   stbi_uc* data = stbi_load_from_memory(bytes.data(), int(bytes.size()), &size->width, &size->height, &size->channels, 0);
   if (data == nullptr)
     detail::fail(kWho, path, std::string("cannot decode the image (stb_image: ") + stbi_failure_reason() +

@@ -1,13 +1,15 @@
-// Whole-file reads for the loaders: std::ifstream for plain files, zlib's gz* for gzip.
+// Whole-file reads for the loaders: tensor/file_io.h for plain files, zlib's gz* for gzip.
 #include "data/io.h"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
+
+#include "tensor/file_io.h"
 
 namespace descent::data::detail {
 
@@ -16,19 +18,18 @@ void fail(const std::string& who, const std::string& path, const std::string& pr
 }
 
 std::vector<uint8_t> read_file(const std::string& who, const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) fail(who, path, std::string("cannot open the file (") + std::strerror(errno) + ")");
-  const std::streamoff size = in.tellg();
-  if (size < 0) fail(who, path, "cannot read the file (is it a directory?)");
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) fail(who, path, "read error");
-  return bytes;
+  const std::string bytes = file_io::read_file(path, who + ": " + path + ": ");
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
 std::vector<uint8_t> read_maybe_gzip(const std::string& who, const std::string& path) {
+  // zlib would open a folder and then report a read error as corrupt data, and read /dev/zero
+  // forever: look first.
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) fail(who, path, file_io::describe(EISDIR));
+  if (::stat(path.c_str(), &info) == 0 && file_io::is_device(info)) fail(who, path, "not a regular file (a device or socket)");
   gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) fail(who, path, std::string("cannot open the file (") + std::strerror(errno) + ")");
+  if (file == nullptr) fail(who, path, "cannot open the file: " + file_io::describe(errno));
   gzbuffer(file, 1 << 20);
   std::vector<uint8_t> bytes;
   size_t used = 0;

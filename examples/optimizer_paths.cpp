@@ -12,12 +12,13 @@
 // network's weights: zero_grad, loss, backward, step (L-BFGS and Newton take a closure).
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include <descent/descent.h>
+#include <descent/tensor/file_io.h>
 
 #include "common/cpu_line.h"
 #include "common/flags.h"
@@ -210,8 +211,7 @@ int main(int argc, char** argv) {
     examples::print_cpu_line();
     const std::string dir = flags.extra.at("out");
     std::filesystem::create_directories(dir);
-    std::ofstream csv(dir + "/paths.csv");
-    if (!csv) throw std::runtime_error("cannot write " + dir + "/paths.csv");
+    std::ostringstream csv;  // written whole at the end (tensor/file_io.h), never half a file
     csv << "function,optimizer,step,x,y,loss\n";
     csv.precision(10);
     std::vector<TestFunction> functions = test_functions();
@@ -231,6 +231,8 @@ int main(int argc, char** argv) {
     }
     draw_learning_rates(functions[1], dir, csv);
     draw_variants(dir, flags.seed, csv);
+    const std::string csv_path = dir + "/paths.csv";
+    file_io::write_file_atomically(csv_path, csv.str(), "cannot write " + csv_path + ": ");
     std::cout << "wrote " << dir << "/{rosenbrock,quadratic,beale,saddle,learning_rates,variants}.png and paths.csv\n";
   });
 }

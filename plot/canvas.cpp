@@ -6,19 +6,19 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
+#include <string_view>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"  // we use two of its static functions
 #include <stb_easy_font.h>  // header-only, static functions: included in this file only
 #pragma GCC diagnostic pop
 #include <stb_image_write.h>
+
+#include "tensor/file_io.h"
 
 namespace descent::plot {
 namespace {
@@ -315,25 +315,8 @@ void Canvas::save_png(const std::string& path) const {
 }
 
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw std::runtime_error("cannot write " + path + ": cannot create " + tmp + " (" + std::strerror(errno) +
-                               "); HINT: does the folder exist and is it writable?");
-    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write " + path + ": writing " + tmp + " failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": renaming " + tmp + " failed (" + ec.message() + ")");
-  }
+  file_io::write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                                 "cannot write " + path + ": ");
 }
 
 }  // namespace descent::plot

@@ -111,8 +111,8 @@ class Canvas {
 // Clips the segment a→b to the box, moving a and b onto its edges; false when nothing is left.
 bool clip_segment(Point& a, Point& b, const Rect& box);
 
-// Writes bytes to `path` through a temporary file and a rename (also used for non-PNG output
-// such as DOT files). Throws std::runtime_error naming the path on failure.
+// Writes bytes to `path` through a temporary file and a rename (tensor/file_io.h; also used for
+// non-PNG output such as DOT files). Throws std::runtime_error "cannot write <path>: <problem>".
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);
 
 }  // namespace descent::plot

@@ -3,20 +3,13 @@
 // CRC and the atomic rename simple.
 #include "tensor/serialize.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 #include "tensor/factory.h"
+#include "tensor/file_io.h"
 #include "tensor/kernels/elementwise.h"
 
 namespace descent::serialize {
@@ -66,27 +59,10 @@ struct Reader {
   throw std::runtime_error("checkpoint " + path + ": " + what);
 }
 
-// The temporary file of one save: unique to this process and this call, so that saves of the
-// same path from two threads or two processes never write into each other's file.
-std::string temp_name(const std::string& path) {
-  static std::atomic<uint64_t> saves{0};
-  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(saves.fetch_add(1));
-}
-
-// After the rename, flush the folder too, so that the new name itself survives a power cut.
-// Best effort: some filesystems refuse to open or sync a folder, and the data is already safe.
-void sync_folder(const std::string& path) {
-  std::string folder = std::filesystem::path(path).parent_path().string();
-  if (folder.empty()) folder = ".";
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
 
 void OutputArchive::write(const std::string& name, const Tensor& t) {
+  if (!t.defined()) throw std::invalid_argument("checkpoint: cannot save the undefined tensor '" + name + "'");
   Tensor copy = kernels::cast(t.detach(), t.dtype());  // contiguous, and later changes to t don't leak in
   entries_.emplace_back(name, copy);
 }
@@ -120,35 +96,12 @@ void OutputArchive::save_to(const std::string& path) const {
                          uInt(w.bytes.size() - entry_start))));
   }
 
-  // Write a temporary file in the same folder (rename is atomic only within one filesystem),
-  // flush it to disk, then rename it over `path`: a reader or a crash sees the old checkpoint
-  // or the complete new one, never a mix. Any failure removes the temporary file.
-  const std::string tmp = temp_name(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, "cannot create " + tmp + ": " + std::strerror(errno));
-  auto abandon = [&](const char* what, int err) {  // err is read before close/unlink change errno
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    fail(path, std::string(what) + ": " + std::strerror(err));
-  };
-  for (size_t done = 0; done < w.bytes.size();) {
-    const ssize_t n = ::write(fd, w.bytes.data() + done, w.bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) abandon("write failed", errno);
-    done += size_t(n);
-  }
-  if (::fsync(fd) != 0) abandon("could not flush to disk", errno);
-  const int closed = ::close(fd);
-  fd = -1;
-  if (closed != 0) abandon("could not flush to disk", errno);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) abandon("could not rename the temporary file", errno);
-  sync_folder(path);
+  // A reader, a crash or a SIGKILL sees the old checkpoint or the complete new one, never a mix.
+  file_io::write_file_atomically(path, w.bytes, "checkpoint " + path + ": ");
 }
 
 void InputArchive::load_from(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open the file (does it exist?)");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = file_io::read_file(path, "checkpoint " + path + ": ");
   if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     fail(path, "not a descent checkpoint (bad magic number)");
   Reader r{bytes, path, sizeof kMagic};

@@ -14,7 +14,8 @@
 //               string (3): uint32 length, bytes
 //             then uint32 CRC-32 (zlib's) of the entry's bytes, so damage is traced to an entry
 // Saving writes `path.tmp.<pid>.<n>` (unique per process and call), flushes it to disk and
-// renames it over `path`, so a crash mid-save leaves the previous checkpoint intact. Loading
+// renames it over `path`, so a crash mid-save leaves the previous checkpoint intact, and the next
+// save removes the temporary file a killed writer left (tensor/file_io.h). Loading
 // reads and checks every entry (sizes, checksum) before anything is handed out, and names the
 // entry that is truncated or damaged.
 #include <cstdint>

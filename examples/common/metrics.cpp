@@ -3,8 +3,10 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 #include <stdexcept>
+
+#include <descent/tensor/file_io.h>
 
 namespace examples {
 namespace {
@@ -17,17 +19,12 @@ std::string fmt(const std::optional<double>& v) { return v ? fmt(*v) : ""; }
 }  // namespace
 
 void MetricsLog::write_csv(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw std::runtime_error("metrics: cannot write " + tmp);
-    out << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds\n";
-    for (const auto& r : rows_)
-      out << r.epoch << ',' << fmt(r.train_loss) << ',' << fmt(r.train_accuracy) << ',' << fmt(r.test_loss) << ','
-          << fmt(r.test_accuracy) << ',' << fmt(r.lr) << ',' << fmt(r.seconds) << '\n';
-    if (!out) throw std::runtime_error("metrics: write to " + tmp + " failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("metrics: cannot rename " + tmp + " to " + path);
+  std::ostringstream out;
+  out << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds\n";
+  for (const auto& r : rows_)
+    out << r.epoch << ',' << fmt(r.train_loss) << ',' << fmt(r.train_accuracy) << ',' << fmt(r.test_loss) << ','
+        << fmt(r.test_accuracy) << ',' << fmt(r.lr) << ',' << fmt(r.seconds) << '\n';
+  descent::file_io::write_file_atomically(path, out.str(), "metrics: cannot write " + path + ": ");
 }
 
 // Stored as one [rows, 7] float64 tensor; NaN marks an empty accuracy.

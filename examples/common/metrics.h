@@ -3,7 +3,7 @@
 // the same file) and written as CSV with the contract's header
 //   epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds
 // (accuracies are fractions; empty for regression). The file is rewritten after each epoch
-// through a temporary file and a rename, so it is never half-written. Also here: the line
+// through a temporary file and a rename (tensor/file_io.h), so it is never half-written. Also here: the line
 // printed per epoch, the picture of the log (--plot) and the contract's final line.
 // Read next: common/training.h (Run, which calls all of these between epochs).
 #include <optional>

@@ -133,6 +133,21 @@ TEST_CASE("MNIST names the file and the problem for missing, corrupt and truncat
   REQUIRE_THROWS_WITH(data::MNIST(dir.str(), true),
                       "MNIST: " + images + ".gz: corrupt or truncated gzip data (zlib: unexpected end of file); try "
                       "downloading the file again");
+
+  // a folder where a file should be, plain or gzipped (zlib would call it corrupt data)
+  std::filesystem::remove(images + ".gz");
+  std::filesystem::create_directories(images);
+  REQUIRE_THROWS_WITH(data::MNIST(dir.str(), true), "MNIST: " + images + ": is a folder, not a file");
+  std::filesystem::remove(images);
+  std::filesystem::create_directories(images + ".gz");
+  REQUIRE_THROWS_WITH(data::MNIST(dir.str(), true), "MNIST: " + images + ".gz: is a folder, not a file");
+  // a link to a device, which would never end
+  std::filesystem::remove(images + ".gz");
+  std::filesystem::create_symlink("/dev/zero", images);
+  REQUIRE_THROWS_WITH(data::MNIST(dir.str(), true), "MNIST: " + images + ": not a regular file (a device or socket)");
+  std::filesystem::remove(images);
+  std::filesystem::create_symlink("/dev/zero", images + ".gz");
+  REQUIRE_THROWS_WITH(data::MNIST(dir.str(), true), "MNIST: " + images + ".gz: not a regular file (a device or socket)");
 }
 
 // ---- CIFAR-10 ------------------------------------------------------------------------------
@@ -198,6 +213,9 @@ TEST_CASE("CIFAR10 names the file and the problem for missing, truncated and for
   REQUIRE_THROWS_WITH(data::CIFAR10(dir.str(), false),
                       "CIFAR10: " + (dir / "test_batch.bin") + ": record 1 has label 10, expected 0..9; is this CIFAR-100 "
                       "(two label bytes per record) or another file?");
+  std::filesystem::remove(dir / "test_batch.bin");
+  std::filesystem::create_directories(dir / "test_batch.bin");
+  REQUIRE_THROWS_WITH(data::CIFAR10(dir.str(), false), "CIFAR10: " + (dir / "test_batch.bin") + ": is a folder, not a file");
 }
 
 // ---- ImageFolder ---------------------------------------------------------------------------
@@ -270,6 +288,21 @@ TEST_CASE("ImageFolder names the folder or file for a missing root, empty folder
                           " (the first image) is 4x3 with 3 channels; all images must have the same size and channel count "
                           "(resize or convert them beforehand)");
   test::write_file(dir / "dog/b.png", {'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'});
+  REQUIRE_THROWS_WITH(data::ImageFolder(dir.str()),
+                      "ImageFolder: " + (dir / "dog/b.png") + ": not a PNG, JPEG or BMP file (by its first bytes)");
+  // A GIF named .png: stb_image would decode it by its content (and its GIF, PSD, HDR, PNM
+  // decoders are not what a dataset of PNG and JPEG files needs).
+  test::write_file(dir / "dog/b.png", {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0, ';'});
+  REQUIRE_THROWS_WITH(data::ImageFolder(dir.str()),
+                      "ImageFolder: " + (dir / "dog/b.png") + ": not a PNG, JPEG or BMP file (by its first bytes)");
+  // A PNG header that claims 16384 x 8192 pixels: refused before decoding (400 MB).
+  Bytes huge = test::png(4, 3, 3, rgb(4, 3, 0));
+  huge[18] = 0x40, huge[19] = 0, huge[22] = 0x20, huge[23] = 0;  // IHDR's big-endian width and height
+  test::write_file(dir / "dog/b.png", huge);
+  REQUIRE_THROWS_WITH(data::ImageFolder(dir.str()),
+                      "ImageFolder: " + (dir / "dog/b.png") + ": image is 16384x8192 with 3 channels, larger than "
+                      "ImageFolder decodes (268435456 bytes per image)");
+  test::write_file(dir / "dog/b.png", {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0});
   REQUIRE_THROWS_WITH(data::ImageFolder(dir.str()),
                       Catch::StartsWith("ImageFolder: " + (dir / "dog/b.png") + ": cannot decode the image (stb_image: ") &&
                           Catch::EndsWith("); is it a valid PNG or JPEG file?"));
