@@ -11,9 +11,8 @@
 // set's: that would leak it into training). Every flag of CONTRACT.md's table works; --l2 sets
 // the penalty λ (0.01). Read mnist_mlp.cpp for the same loop on images.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
+#include "common/iris_csv.h"
 #include "common/main.h"
 #include "common/progress.h"
 #include "common/training.h"
@@ -32,45 +31,6 @@ examples::Flags defaults() {
   return f;
 }
 
-struct Iris {
-  Tensor features;  // float32 [150, 4]: sepal length, sepal width, petal length, petal width (cm)
-  Tensor labels;    // int64 [150]: 0 setosa, 1 versicolor, 2 virginica
-  std::vector<std::string> classes;
-};
-
-// The CSV as shipped with scikit-learn: a header "150,4,setosa,versicolor,virginica" (rows,
-// features, class names), then one row of 4 numbers and a class index per flower.
-Iris read_iris(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("iris: cannot open " + path + " (--data expects the Iris CSV)");
-  auto fail = [&](int line, const std::string& what) {
-    throw std::runtime_error("iris: " + path + ":" + std::to_string(line) + ": " + what);
-  };
-  std::string text;
-  std::vector<std::string> header;
-  if (!std::getline(in, text)) fail(1, "empty file");
-  std::istringstream cells(text);
-  for (std::string cell; std::getline(cells, cell, ',');) header.push_back(cell);
-  if (header.size() != 5 || header[0] != "150" || header[1] != "4")
-    fail(1, "expected the header '150,4,setosa,versicolor,virginica', got '" + text + "'");
-
-  std::vector<double> features;
-  std::vector<double> labels;
-  for (int line = 2; std::getline(in, text); ++line) {
-    if (text.empty()) continue;
-    std::istringstream row(text);
-    double v[5];
-    char comma;
-    for (int k = 0; k < 5; ++k)
-      if (!(row >> v[k]) || (k < 4 && !(row >> comma && comma == ','))) fail(line, "expected 4 numbers and a class");
-    if (v[4] != 0 && v[4] != 1 && v[4] != 2) fail(line, "class must be 0, 1 or 2");
-    features.insert(features.end(), v, v + 4);
-    labels.push_back(v[4]);
-  }
-  if (labels.size() != 150) fail(0, "expected 150 rows, got " + std::to_string(labels.size()));
-  return {tensor(features, {150, 4}), tensor(labels, {150}, kInt64), {header[2], header[3], header[4]}};
-}
-
 void train(const examples::Flags& flags) {
   double l2;  // λ of the penalty (λ/2)·Σ w²
   try {
@@ -82,7 +42,7 @@ void train(const examples::Flags& flags) {
   examples::setup(flags);  // after the flags are all checked: a bad --l2 prints nothing on stdout
 
   // Data: a seeded 70/30 split, standardized with the training set's statistics.
-  Iris iris = read_iris(flags.data);
+  examples::Iris iris = examples::read_iris(flags.data);
   Tensor order = randperm(150);
   Tensor train_idx = order.slice(0, 0, 105), test_idx = order.slice(0, 105, 150);
   if (flags.limit_train > 0) train_idx = train_idx.slice(0, 0, std::min<int64_t>(flags.limit_train, 105));
@@ -115,7 +75,11 @@ void train(const examples::Flags& flags) {
       // reported loss is the hinge alone, comparable with the test loss.
       Tensor objective = loss + 0.5 * l2 * nn::utils::l2_penalty({model->weight});
       objective.backward();
-      if (flags.clip_grad_norm) nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm);
+      const double norm = flags.clip_grad_norm ? nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm) : 0.0;
+      run.check_finite(objective, norm, [&] {  // NaN/Inf: stop
+        Tensor s = model->forward(x);
+        (hinge.forward(s, y) + 0.5 * l2 * nn::utils::l2_penalty({model->weight})).backward();
+      });
       optimizer->step();
       schedule.after_batch();
       meter.add(loss, scores, y);

@@ -107,10 +107,13 @@ Result train(const Variant& v, const Data& d, const examples::Flags& flags) {
   for (int epoch = 1; epoch <= flags.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     const double lr = optimizer.param_groups()[0].lr();
+    int64_t step = 0;
     for (auto& [x, y] : loader) {
       optimizer.zero_grad();
       Tensor loss = criterion.forward(model.forward(x), y);
       loss.backward();
+      examples::check_finite(loss, 0.0, epoch, ++step, optimizer.param_groups()[0].lr(), model,  // NaN/Inf: stop
+                             [&] { criterion.forward(model.forward(x), y).backward(); });
       optimizer.step();
       ++r.steps;
     }

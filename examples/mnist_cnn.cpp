@@ -89,7 +89,8 @@ void train(const examples::Flags& flags) {
       Tensor logits = model->forward(x);
       Tensor loss = criterion.forward(logits, y);
       loss.backward();
-      if (flags.clip_grad_norm) nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm);
+      const double norm = flags.clip_grad_norm ? nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm) : 0.0;
+      run.check_finite(loss, norm, [&] { criterion.forward(model->forward(x), y).backward(); });  // NaN/Inf: stop
       optimizer->step();
       schedule.after_batch();
       meter.add(loss, logits, y);

@@ -76,7 +76,8 @@ void train(const examples::Flags& flags) {
       Tensor logits = model->forward(x);           // [B, 10]
       Tensor loss = criterion.forward(logits, y);  // mean over the batch
       loss.backward();                             // d loss / d every parameter
-      if (flags.clip_grad_norm) nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm);
+      const double norm = flags.clip_grad_norm ? nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm) : 0.0;
+      run.check_finite(loss, norm, [&] { criterion.forward(model->forward(x), y).backward(); });  // NaN/Inf: stop
       optimizer->step();                           // move the parameters against their gradients
       schedule.after_batch();                      // per-batch schedules (cyclic, onecycle) move the lr
       meter.add(loss, logits, y);

@@ -3,7 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
+#include <stdexcept>
 
 #include "common/cpu_line.h"
 
@@ -127,6 +127,37 @@ Stats Meter::stats() const {
   return s;
 }
 
+// ---- Non-finite losses ----------------------------------------------------------------------
+
+void check_finite(const Tensor& loss, double grad_norm, int epoch, int64_t step, double lr, const nn::Module& model,
+                  const std::function<void()>& rerun) {
+  const double value = loss.item<double>();
+  if (std::isfinite(value) && std::isfinite(grad_norm)) return;
+  char head[160];
+  std::snprintf(head, sizeof head, "the %s is %g at epoch %d, step %lld (lr %g): ",
+                std::isfinite(value) ? "gradient norm" : "loss", std::isfinite(value) ? grad_norm : value, epoch,
+                (long long)step, lr);
+  std::string origin;
+  // A parameter that is already NaN or Inf was made so by the previous update: no op of this step
+  // is to blame, the step size is.
+  for (const auto& [name, p] : model.named_parameters())
+    if (!autograd::all_finite(p)) {
+      origin = "parameter '" + name + "' already holds NaN or Inf (the previous update overflowed; try a smaller --lr)";
+      break;
+    }
+  if (origin.empty()) {
+    try {
+      autograd::DetectAnomalyGuard anomaly;
+      rerun();
+      origin = "re-running the step under anomaly mode found no op producing it";
+    } catch (const std::exception& e) {
+      origin = e.what();  // "anomaly: 'linear' produced inf in its output [64, 10] float32 (inputs: ...)"
+      if (origin.rfind("anomaly: ", 0) == 0) origin = "under anomaly mode " + origin.substr(9);
+    }
+  }
+  throw std::runtime_error(head + origin);
+}
+
 // ---- The run --------------------------------------------------------------------------------
 
 Run::Run(const Flags& flags, std::string program, std::shared_ptr<nn::Module> model, optim::Optimizer& optimizer,
@@ -150,12 +181,24 @@ Run::Run(const Flags& flags, std::string program, std::shared_ptr<nn::Module> mo
 bool Run::next_epoch() {
   if (epoch_ >= flags_.epochs || (stopper_ && stopper_->should_stop())) return false;
   ++epoch_;
+  step_ = 0;
   epoch_lr_ = optimizer_.param_groups()[0].lr();  // the lr the epoch starts with (per-batch schedules move it)
   epoch_start_ = std::chrono::steady_clock::now();
   return true;
 }
 
 std::string Run::label() const { return "epoch " + std::to_string(epoch_) + "/" + std::to_string(flags_.epochs); }
+
+void Run::check_finite(const Tensor& loss, double grad_norm, const std::function<void()>& rerun) {
+  ++step_;
+  try {
+    examples::check_finite(loss, grad_norm, epoch_, step_, optimizer_.param_groups()[0].lr(), *model_, rerun);
+  } catch (const std::runtime_error& e) {
+    if (flags_.checkpoint.empty() || state_.epoch() == 0) throw;
+    throw std::runtime_error(std::string(e.what()) + "; " + flags_.checkpoint + " still holds epoch " +
+                             std::to_string(state_.epoch()));
+  }
+}
 
 void Run::end_epoch(const Stats& train, const Stats& test) {
   EpochMetrics m;
@@ -184,9 +227,11 @@ void Run::end_epoch(const Stats& train, const Stats& test) {
     last_plot_ = now;
   }
   if (!flags_.checkpoint.empty()) {
-    descent::save(state_, flags_.checkpoint);
-    const std::string copy = flags_.checkpoint + ".epoch" + std::to_string(epoch_);
-    std::filesystem::copy_file(flags_.checkpoint, copy, std::filesystem::copy_options::overwrite_existing);
+    // Both files are written whole or not at all (a kill mid-save leaves the previous ones).
+    serialize::OutputArchive archive;
+    state_.save(archive);
+    archive.save_to(flags_.checkpoint);
+    archive.save_to(flags_.checkpoint + ".epoch" + std::to_string(epoch_));
   }
 }
 

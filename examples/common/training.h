@@ -6,6 +6,7 @@
 // backward, clipping, step) stays in each example, where it can be read top to bottom.
 // Read next: examples/mnist_mlp.cpp, the shortest program that uses all of this.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,6 +87,16 @@ Stats evaluate(Model& model, descent::data::DataLoader& loader, const Loss& crit
   return meter.stats();
 }
 
+// Stops training when a step's loss, or the gradient norm that clipping computed (0 when not
+// clipping), is NaN or infinite: throws a std::runtime_error whose one line names the epoch, the
+// step, the learning rate and where the first non-finite value came from. That is a parameter
+// already holding NaN or Inf (the previous update overflowed), or else the first op that produces
+// one when `rerun` repeats the step's forward and backward under anomaly mode (an op's forward
+// output or its backward's gradient; autograd/anomaly.h). Called between backward() and step(),
+// before anything is saved, so the last checkpoint stays the last good one.
+void check_finite(const descent::Tensor& loss, double grad_norm, int epoch, int64_t step, double lr,
+                  const descent::nn::Module& model, const std::function<void()>& rerun);
+
 // A training run between its epochs. It builds the training state (model, optimizer, schedule,
 // early stopping, the train loader, the metrics so far; optim/training_state.h), resumes it from
 // --resume, and after each epoch logs the epoch (stdout, --metrics, --plot), steps the schedule,
@@ -103,6 +114,9 @@ class Run {
   bool next_epoch();            // false when every epoch is done or early stopping said stop
   int epoch() const { return epoch_; }  // the epoch in progress, from 1
   std::string label() const;    // "epoch 3/5", for the progress bar
+  // check_finite (above) for the epoch's next step, between backward() and the optimizer's step;
+  // the message also says which checkpoint is the last good one.
+  void check_finite(const descent::Tensor& loss, double grad_norm, const std::function<void()>& rerun);
   void end_epoch(const Stats& train, const Stats& test);
   // Leaves the model with the best epoch's weights when early stopping is on, draws the final
   // --plot, and prints the contract's final line for that epoch (the last one otherwise).
@@ -118,6 +132,7 @@ class Run {
   MetricsLog log_;
   descent::optim::TrainingState state_;
   int epoch_ = 0;
+  int64_t step_ = 0;  // steps of the epoch in progress
   double epoch_lr_ = 0;
   std::chrono::steady_clock::time_point epoch_start_;
   std::optional<std::chrono::steady_clock::time_point> last_plot_;
