@@ -43,7 +43,8 @@ void Adamax::update(const Tensor& param, const Tensor& grad, ParamState& base_st
   if (!state.exp_avg.defined()) state.exp_avg = zeros_like(param);
   if (!state.exp_inf.defined()) state.exp_inf = zeros_like(param);
   state.step += 1;
-  const auto [beta1, beta2] = o.betas();
+  // (plain variables: clang 14, which the fuzz build uses, cannot capture structured bindings)
+  const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
   const double eps = o.eps(), wd = o.weight_decay();
   const bool maximize = o.maximize();
   const double clr = o.lr() / (1 - std::pow(beta1, double(state.step)));  // bias-corrected lr

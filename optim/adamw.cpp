@@ -47,7 +47,8 @@ void AdamW::update(const Tensor& param, const Tensor& grad, ParamState& base_sta
   if (!state.exp_avg_sq.defined()) state.exp_avg_sq = zeros_like(param);
   if (o.amsgrad() && !state.max_exp_avg_sq.defined()) state.max_exp_avg_sq = zeros_like(param);
   state.step += 1;
-  const auto [beta1, beta2] = o.betas();
+  // (plain variables: clang 14, which the fuzz build uses, cannot capture structured bindings)
+  const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
   const double lr = o.lr(), eps = o.eps();
   const bool maximize = o.maximize();
   const double t = double(state.step);

@@ -46,7 +46,8 @@ void NAdam::update(const Tensor& param, const Tensor& grad, ParamState& base_sta
   if (!state.exp_avg.defined()) state.exp_avg = zeros_like(param);
   if (!state.exp_avg_sq.defined()) state.exp_avg_sq = zeros_like(param);
   state.step += 1;
-  const auto [beta1, beta2] = o.betas();
+  // (plain variables: clang 14, which the fuzz build uses, cannot capture structured bindings)
+  const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
   const double lr = o.lr(), eps = o.eps(), wd = o.weight_decay(), psi = o.momentum_decay();
   const double t = double(state.step);
   const double bias_correction2_sqrt = std::sqrt(1 - std::pow(beta2, t));
