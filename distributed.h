@@ -4,4 +4,5 @@
 // it is the only part of descent that needs MPI. Launch with mpirun; docs/distributed.md.
 #include "descent.h"
 #include "distributed/collectives.h"
+#include "distributed/distributed_sampler.h"
 #include "distributed/process_group.h"
