@@ -4,5 +4,6 @@
 // it is the only part of descent that needs MPI. Launch with mpirun; docs/distributed.md.
 #include "descent.h"
 #include "distributed/collectives.h"
+#include "distributed/ddp.h"
 #include "distributed/distributed_sampler.h"
 #include "distributed/process_group.h"

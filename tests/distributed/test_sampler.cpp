@@ -89,4 +89,7 @@ TEST_CASE("collectives before init_process_group say so") {
   REQUIRE_FALSE(dist::is_initialized());
   REQUIRE_THROWS_WITH(dist::all_reduce(t), "all_reduce: call init_process_group() first");
   REQUIRE_THROWS_WITH(dist::get_rank(), "distributed: call init_process_group() first");
+  auto model = std::make_shared<nn::Linear>(2, 2);
+  REQUIRE_THROWS_WITH(dist::DistributedDataParallel(model),
+                      "DistributedDataParallel: call distributed::init_process_group() first");
 }
