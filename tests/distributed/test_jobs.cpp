@@ -1,11 +1,12 @@
 // Whole jobs under mpirun, started from this (single-process) test: jobs that must fail, and
-// fail fast with a line that says why, instead of hanging. Each job runs with one thread per
-// rank and a short collective timeout.
+// fail fast with a line that says why, instead of hanging; and the example programs with
+// --distributed. Each job runs with one thread per rank and a short collective timeout.
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 
 #include "programs.h"
+#include "small_datasets.h"
 
 namespace {
 
@@ -86,4 +87,84 @@ TEST_CASE("DESCENT_DISTRIBUTED_DEBUG=DETAIL names both sides of mismatched colle
   REQUIRE(size.outcome.status == 2);
   REQUIRE(size.outcome.err.find("rank 0 calls all_reduce #2 (float32, 10 elements, SUM), rank 1 calls all_reduce #2 "
                                 "(float32, 20 elements, SUM)") != std::string::npos);
+}
+
+// ---- The programs under mpirun, on small MNIST-format folders the tests write ---------------
+
+namespace {
+
+const std::string kExamples = std::string(DESCENT_BINARY_DIR) + "/examples/";
+
+// "final test_loss=<x> test_accuracy=<y>": its two numbers.
+std::pair<double, double> final_numbers(const Job& job) {
+  double loss = NAN, accuracy = NAN;
+  INFO("stdout:\n" << job.outcome.out << "stderr:\n" << job.outcome.err);
+  REQUIRE(test::final_line(job.outcome, loss, accuracy));
+  return {loss, accuracy};
+}
+
+int count_lines_starting(const std::string& text, const std::string& prefix) {
+  int n = 0;
+  for (const auto& line : test::Outcome::lines(text)) n += line.rfind(prefix, 0) == 0;
+  return n;
+}
+
+std::string mnist_folder() {
+  static const std::string dir = [] {
+    const std::string d = test::scratch("mnist_small");
+    test::write_mnist_folder(d, 640, 200);
+    return d;
+  }();
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("mnist_cnn --distributed: 2 ranks reach 1 rank's loss and accuracy at the same global batch") {
+  // LeNet-5 has no dropout, so both runs take the same steps but for rounding: the sampler gives
+  // the 2 ranks' halves of exactly 1 rank's global batches.
+  const std::string args = "--data " + mnist_folder() + " --model lenet5 --epochs 2 --batch-size 64 --seed 3 --distributed";
+  Job one = run_job(1, kExamples + "mnist_cnn", args + " --metrics " + test::scratch("cnn_w1.csv"));
+  Job two = run_job(2, kExamples + "mnist_cnn", args + " --metrics " + test::scratch("cnn_w2.csv"));
+  REQUIRE(one.outcome.status == 0);
+  REQUIRE(two.outcome.status == 0);
+  auto [loss1, accuracy1] = final_numbers(one);
+  auto [loss2, accuracy2] = final_numbers(two);
+  INFO("1 rank: " << loss1 << " " << accuracy1 << ", 2 ranks: " << loss2 << " " << accuracy2);
+  REQUIRE(accuracy1 > 0.5);  // the runs did learn (10 classes: chance is 0.1)
+  REQUIRE(accuracy2 == accuracy1);
+  REQUIRE(std::fabs(loss2 - loss1) <= 1e-3 * std::fabs(loss1));
+  REQUIRE(count_lines_starting(two.outcome.out, "final ") == 1);  // rank 0 alone prints
+  REQUIRE(count_lines_starting(two.outcome.out, "epoch 2/2") == 1);
+  REQUIRE(test::Outcome::lines(test::slurp(test::scratch("cnn_w2.csv"))).size() == 3);
+}
+
+TEST_CASE("mnist_cnn --distributed: the small CNN (dropout) trains at 2 ranks; a 2-rank checkpoint resumes at 1 rank") {
+  const std::string ckpt = test::scratch("two_ranks.ckpt");
+  const std::string args = "--data " + mnist_folder() + " --epochs 2 --batch-size 64 --seed 5";
+  Job two = run_job(2, kExamples + "mnist_cnn", args + " --distributed --checkpoint " + ckpt);
+  REQUIRE(two.outcome.status == 0);
+  const double accuracy = final_numbers(two).second;
+  REQUIRE(accuracy > 0.9);
+  REQUIRE(std::filesystem::exists(ckpt + ".epoch1"));
+  // At 1 rank with --distributed, epoch 2 sees the same global batches: the same result but
+  // for rounding and the dropout masks (each rank draws its own).
+  Job resumed = run_job(1, kExamples + "mnist_cnn", args + " --distributed --resume " + ckpt + ".epoch1");
+  REQUIRE(resumed.outcome.status == 0);
+  REQUIRE(resumed.outcome.out.find("resumed from " + ckpt + ".epoch1 after epoch 1") != std::string::npos);
+  REQUIRE(resumed.outcome.out.find("epoch 1/2") == std::string::npos);
+  REQUIRE(final_numbers(resumed).second > 0.9);
+  // And by the program alone, without mpirun.
+  test::Outcome alone = test::run_example("mnist_cnn", args + " --resume " + ckpt + ".epoch1");
+  INFO(alone.out << alone.err);
+  REQUIRE(alone.status == 0);
+  REQUIRE(test::final_accuracy(alone) > 0.9);
+}
+
+TEST_CASE("mnist_cnn --distributed with a global batch that does not split over the ranks: the line, and the job ends") {
+  Job job = run_job(3, kExamples + "mnist_cnn", "--data " + mnist_folder() + " --batch-size 64 --distributed");
+  INFO(job.outcome.err);
+  REQUIRE(job.outcome.status != 0);
+  REQUIRE(job.outcome.err.find("mnist_cnn: bad value '64' for --batch-size (the global batch must split evenly over "
+                               "the 3 ranks)") != std::string::npos);
 }
