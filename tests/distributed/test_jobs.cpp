@@ -168,3 +168,31 @@ TEST_CASE("mnist_cnn --distributed with a global batch that does not split over 
   REQUIRE(job.outcome.err.find("mnist_cnn: bad value '64' for --batch-size (the global batch must split evenly over "
                                "the 3 ranks)") != std::string::npos);
 }
+
+TEST_CASE("fedavg_mnist --distributed: the clients of a round spread over 2 ranks give one process's rounds") {
+  const std::string args = "--data " + mnist_folder() + " --model 2nn --clients 8 --fraction 0.5 --local-epochs 1 " +
+                           "--local-batch 10 --rounds 3 --split noniid --lr 0.05 --seed 1";
+  Job one = run_job(1, kExamples + "fedavg_mnist", args + " --metrics " + test::scratch("fed_w1.csv"));
+  Job two = run_job(2, kExamples + "fedavg_mnist", args + " --distributed --metrics " + test::scratch("fed_w2.csv"));
+  INFO(one.outcome.out << one.outcome.err << two.outcome.out << two.outcome.err);
+  REQUIRE(one.outcome.status == 0);
+  REQUIRE(two.outcome.status == 0);
+  const auto a = test::Outcome::lines(test::slurp(test::scratch("fed_w1.csv")));
+  const auto b = test::Outcome::lines(test::slurp(test::scratch("fed_w2.csv")));
+  REQUIRE(a.size() == 4);
+  REQUIRE(b.size() == 4);
+  for (size_t i = 1; i < a.size(); ++i) {  // round, train_loss, test_loss, test_accuracy: equal to rounding
+    auto cells = [](const std::string& line) {
+      std::vector<double> v;
+      std::istringstream in(line);
+      for (std::string c; std::getline(in, c, ',');) v.push_back(std::stod(c));
+      return v;
+    };
+    const auto x = cells(a[i]), y = cells(b[i]);
+    REQUIRE(x[0] == y[0]);
+    REQUIRE(std::fabs(x[1] - y[1]) <= 1e-5 * std::fabs(x[1]));
+    REQUIRE(std::fabs(x[2] - y[2]) <= 1e-5 * std::fabs(x[2]));
+    REQUIRE(x[3] == y[3]);
+  }
+  REQUIRE(count_lines_starting(two.outcome.out, "final rounds=3 ") == 1);
+}
