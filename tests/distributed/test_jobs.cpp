@@ -3,6 +3,7 @@
 // --distributed. Each job runs with one thread per rank and a short collective timeout.
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "programs.h"
@@ -109,6 +110,13 @@ int count_lines_starting(const std::string& text, const std::string& prefix) {
   return n;
 }
 
+// The example programs exist only in a build with DESCENT_BUILD_EXAMPLES.
+bool skipped_without(const std::string& program) {
+  if (std::filesystem::exists(kExamples + program)) return false;
+  std::printf("skipped: %s was not built (DESCENT_BUILD_EXAMPLES=OFF)\n", program.c_str());
+  return true;
+}
+
 std::string mnist_folder() {
   static const std::string dir = [] {
     const std::string d = test::scratch("mnist_small");
@@ -121,6 +129,7 @@ std::string mnist_folder() {
 }  // namespace
 
 TEST_CASE("mnist_cnn --distributed: 2 ranks reach 1 rank's loss and accuracy at the same global batch") {
+  if (skipped_without("mnist_cnn")) return;
   // LeNet-5 has no dropout, so both runs take the same steps but for rounding: the sampler gives
   // the 2 ranks' halves of exactly 1 rank's global batches.
   const std::string args = "--data " + mnist_folder() + " --model lenet5 --epochs 2 --batch-size 64 --seed 3 --distributed";
@@ -140,6 +149,7 @@ TEST_CASE("mnist_cnn --distributed: 2 ranks reach 1 rank's loss and accuracy at 
 }
 
 TEST_CASE("mnist_cnn --distributed: the small CNN (dropout) trains at 2 ranks; a 2-rank checkpoint resumes at 1 rank") {
+  if (skipped_without("mnist_cnn")) return;
   const std::string ckpt = test::scratch("two_ranks.ckpt");
   const std::string args = "--data " + mnist_folder() + " --epochs 2 --batch-size 64 --seed 5";
   Job two = run_job(2, kExamples + "mnist_cnn", args + " --distributed --checkpoint " + ckpt);
@@ -162,6 +172,7 @@ TEST_CASE("mnist_cnn --distributed: the small CNN (dropout) trains at 2 ranks; a
 }
 
 TEST_CASE("mnist_cnn --distributed with a global batch that does not split over the ranks: the line, and the job ends") {
+  if (skipped_without("mnist_cnn")) return;
   Job job = run_job(3, kExamples + "mnist_cnn", "--data " + mnist_folder() + " --batch-size 64 --distributed");
   INFO(job.outcome.err);
   REQUIRE(job.outcome.status != 0);
@@ -170,6 +181,7 @@ TEST_CASE("mnist_cnn --distributed with a global batch that does not split over 
 }
 
 TEST_CASE("fedavg_mnist --distributed: the clients of a round spread over 2 ranks give one process's rounds") {
+  if (skipped_without("fedavg_mnist")) return;
   const std::string args = "--data " + mnist_folder() + " --model 2nn --clients 8 --fraction 0.5 --local-epochs 1 " +
                            "--local-batch 10 --rounds 3 --split noniid --lr 0.05 --seed 1";
   Job one = run_job(1, kExamples + "fedavg_mnist", args + " --metrics " + test::scratch("fed_w1.csv"));
