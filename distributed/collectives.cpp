@@ -37,15 +37,18 @@ void check_tensor(const char* op, const Tensor& t) {
         dtype_name(t.dtype()), " (float32, float64 and int64 are supported)");
 }
 
-// Runs `collective` on a contiguous buffer holding t's elements, then writes the result back
-// into t if the buffer was a copy. detach(): collectives are not differentiable, and a
-// parameter (a leaf that requires grad) may be broadcast.
+// Runs `collective(data, count)` on t's elements in place, or on a contiguous copy that is then
+// written back into t. Through detach(): collectives are not differentiable, and a parameter (a
+// leaf that requires grad) may be broadcast.
 template <class F> void in_place(Tensor& t, F&& collective) {
-  Tensor data = t.detach();
-  Tensor buffer = data.is_contiguous() ? data : data.contiguous();
-  collective(buffer);
-  if (buffer.raw_data() != data.raw_data()) data.copy_(buffer);
-  else t.bump_version();
+  if (t.is_contiguous()) {  // the common case, with nothing made: small all_reduces are latency-bound
+    collective(t.raw_data(), t.numel());
+    t.bump_version();
+    return;
+  }
+  Tensor buffer = t.detach().contiguous();
+  collective(buffer.raw_data(), buffer.numel());
+  t.detach().copy_(buffer);
 }
 
 }  // namespace
@@ -79,14 +82,14 @@ void all_reduce(Tensor& t, ReduceOp op) {
   check_tensor("all_reduce", t);
   CHECK(op != ReduceOp::AVG || is_floating(t.dtype()), "all_reduce: ReduceOp::AVG needs a floating dtype, got ",
         dtype_name(t.dtype()));
-  in_place(t, [&](Tensor& b) { default_group().all_reduce(b.raw_data(), b.numel(), b.dtype(), op); });
+  in_place(t, [&](void* data, int64_t n) { default_group().all_reduce(data, n, t.dtype(), op); });
 }
 
 void broadcast(Tensor& t, int src) {
   check_tensor("broadcast", t);
   const int world = get_world_size();
   CHECK(src >= 0 && src < world, "broadcast: src must be a rank in [0, ", world, "), got ", src);
-  in_place(t, [&](Tensor& b) { default_group().broadcast(b.raw_data(), b.numel(), b.dtype(), src); });
+  in_place(t, [&](void* data, int64_t n) { default_group().broadcast(data, n, t.dtype(), src); });
 }
 
 void all_gather(std::vector<Tensor>& out, const Tensor& t) {
