@@ -16,6 +16,8 @@
 //   build/examples/fedavg_mnist --data ../shared/data/mnist --model 2nn --local-epochs 1 --local-batch 10 \
 //       --split iid --lr 0.1 --target-accuracy 0.97
 //
+// --plot FILE.png draws the test accuracy by round, with --plot-with A.csv,B.csv earlier runs'
+// --metrics beside it (--replot draws only those, without training).
 // It stops at --rounds or when the test accuracy reaches --target-accuracy; the last line is
 // "final rounds=<n> test_accuracy=<y>". Pixels are in [0, 1] (--normalize standardizes them).
 // Models (the paper's): 2nn is 784-200-200-10 with ReLU;
@@ -123,14 +125,15 @@ void write_csv(const std::vector<Round>& rounds, const std::string& path) {
 }
 
 // Test accuracy by round: this run's, the --plot-with runs' (their --metrics files, named after
-// the file), and the target as a dashed line.
+// the file), and the target as a dashed line. Rounds go on a log axis when runs of tens and of
+// thousands of rounds share the picture; accuracy from 0.8, where the runs differ.
 void plot_rounds(const std::vector<Round>& rounds, const Options& o, const std::string& path) {
   plot::LineChart chart;
   chart.title("FedAvg on MNIST: test accuracy by communication round").x_label("round").y_label("test accuracy");
   auto add = [&](const std::string& name, const std::vector<double>& x, const std::vector<double>& y) {
     chart.add(name, x, y, plot::SeriesStyle().markers(false));
   };
-  double last = 0;
+  double last = 0, lowest_end = 1;  // the longest run's rounds; the lowest final accuracy
   for (const std::string& file : o.plot_with) {
     std::ifstream in(file);
     if (!in) throw std::runtime_error("--plot-with " + file + ": cannot read");
@@ -145,26 +148,37 @@ void plot_rounds(const std::vector<Round>& rounds, const Options& o, const std::
       x.push_back(std::stod(cells[0]));
       y.push_back(std::stod(cells[3]));
     }
-    if (!x.empty()) last = std::max(last, x.back());
+    if (!x.empty()) last = std::max(last, x.back()), lowest_end = std::min(lowest_end, y.back());
     add(std::filesystem::path(file).stem().string(), x, y);
   }
-  std::vector<double> x, y;
-  for (const Round& r : rounds) x.push_back(double(r.round)), y.push_back(r.test_accuracy);
-  if (!x.empty()) last = std::max(last, x.back());
-  add(std::filesystem::path(path).stem().string(), x, y);
+  if (!rounds.empty()) {
+    std::vector<double> x, y;
+    for (const Round& r : rounds) x.push_back(double(r.round)), y.push_back(r.test_accuracy);
+    last = std::max(last, x.back());
+    lowest_end = std::min(lowest_end, y.back());
+    add(std::filesystem::path(path).stem().string(), x, y);
+  }
   if (o.target_accuracy) {
     char name[32];
     std::snprintf(name, sizeof name, "target %g", *o.target_accuracy);
     chart.add(name, {1, std::max(last, 2.0)}, {*o.target_accuracy, *o.target_accuracy},
               plot::SeriesStyle().dash(8).color(plot::Color{90, 90, 90}).markers(false));
   }
+  if (last > 100) chart.log_x();
+  if (lowest_end >= 0.85) chart.y_range(0.8, 1.0);
   chart.save_png(path);
 }
 
 void train(const examples::Flags& flags) {
+  const Options o = options_of(flags);
+  if (flags.extra.at("replot") == "1") {  // only the picture, from earlier runs' --metrics files
+    if (o.plot_with.empty()) throw examples::UsageError("--replot needs --plot FILE.png and --plot-with FILES");
+    plot_rounds({}, o, flags.plot);
+    std::printf("plot: %s\n", flags.plot.c_str());
+    return;
+  }
   examples::Cluster cluster(flags);
   examples::setup(flags);
-  const Options o = options_of(flags);
 
   // Pixels in [0, 1], as the paper's MNIST (--normalize standardizes them as the other programs
   // do, which reaches the targets in fewer rounds than the paper reports).
@@ -270,6 +284,7 @@ int main(int argc, char** argv) {
         {"local-epochs", "1", {}},        {"local-batch", "10", {}},  {"rounds", "1000", {}},
         {"split", "iid", {"iid", "noniid"}}, {"target-accuracy", "none", {}}, {"mu", "0", {}},
         {"plot-with", "", {}},            {"normalize", "0", {}, /*is_switch=*/true},
+        {"replot", "0", {}, /*is_switch=*/true},
         examples::distributed_flag()};
     const std::set<std::string> not_applicable = {"epochs", "batch-size", "optimizer", "momentum", "weight-decay",
                                                   "clip-grad-norm", "scheduler", "warmup", "early-stopping",

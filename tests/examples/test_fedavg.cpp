@@ -77,6 +77,16 @@ TEST_CASE("fedavg_mnist: 3 rounds (IID and non-IID), the CSV, the final line; th
     REQUIRE(rows[0] == "round,train_loss,test_loss,test_accuracy,seconds");
     REQUIRE(o.out.find("3 per round") != std::string::npos);
   }
+  // The picture: this run's curve, then one drawn only from the two CSVs above.
+  const std::string png = test::scratch("fedavg.png"), replot = test::scratch("fedavg_replot.png");
+  const std::string csvs = test::scratch("fedavg_iid.csv") + "," + test::scratch("fedavg_noniid.csv");
+  REQUIRE(test::run_example("fedavg_mnist", common + " --rounds 2 --plot " + png + " --plot-with " + csvs).status == 0);
+  test::Outcome drawn = test::run_example("fedavg_mnist", "--replot --plot " + replot + " --plot-with " + csvs);
+  INFO(drawn.out << drawn.err);
+  REQUIRE(drawn.status == 0);
+  for (const std::string& file : {png, replot}) REQUIRE(test::slurp(file).rfind("\x89PNG", 0) == 0);
+  test::require_usage_error(test::run_example("fedavg_mnist", "--replot --plot " + replot), "fedavg_mnist",
+                            "--replot needs --plot FILE.png and --plot-with FILES");
   test::Outcome early = test::run_example("fedavg_mnist", common + " --rounds 50 --target-accuracy 0.01");
   REQUIRE(early.status == 0);
   REQUIRE(early.out_lines().back().rfind("final rounds=1 test_accuracy=", 0) == 0);
