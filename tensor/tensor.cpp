@@ -16,10 +16,21 @@ const char* dtype_name(Dtype dtype) {
   }
 }
 
-int64_t Tensor::size(int64_t dim) const { return impl_->sizes[size_t(wrap_dim(dim, this->dim(), "size"))]; }
-int64_t Tensor::stride(int64_t dim) const { return impl_->strides[size_t(wrap_dim(dim, this->dim(), "stride"))]; }
+void Tensor::throw_undefined(const char* op) { throw std::invalid_argument(std::string(op) + ": got an undefined tensor"); }
+
+// A 0-d tensor has no dims to ask about (torch: "dimension specified as 0 but tensor has no
+// dimensions"), though ops that reduce accept dim 0 or -1 on it (wrap_dim).
+int64_t Tensor::size(int64_t dim) const {
+  CHECK(checked_impl("size").sizes.size() > 0, "size: dim ", dim, " of a 0-d tensor, which has no dims");
+  return impl_->sizes[size_t(wrap_dim(dim, this->dim(), "size"))];
+}
+int64_t Tensor::stride(int64_t dim) const {
+  CHECK(checked_impl("stride").sizes.size() > 0, "stride: dim ", dim, " of a 0-d tensor, which has no dims");
+  return impl_->strides[size_t(wrap_dim(dim, this->dim(), "stride"))];
+}
 
 bool Tensor::is_contiguous() const {
+  checked_impl("is_contiguous");
   int64_t expected = 1;
   for (size_t i = impl_->sizes.size(); i-- > 0;) {
     if (impl_->sizes[i] == 1) continue;
@@ -30,18 +41,18 @@ bool Tensor::is_contiguous() const {
 }
 
 void Tensor::check_dtype(Dtype expected, const char* op) const {
-  CHECK(defined(), op, ": the tensor is undefined");
+  checked_impl(op);
   CHECK(dtype() == expected, op, ": tensor has dtype ", dtype_name(dtype()), ", asked for ", dtype_name(expected));
 }
 
 template <class T> T Tensor::item() const {
-  CHECK(defined(), "item: the tensor is undefined");
+  checked_impl("item");
   CHECK(numel() == 1, "item: expected a tensor with one element, got shape ", sizes());
   return dispatch(dtype(), [&](auto tag) { return T(*static_cast<const decltype(tag)*>(raw_data())); });
 }
 
 template <class T> std::vector<T> Tensor::to_vector() const {
-  CHECK(defined(), "to_vector: the tensor is undefined");
+  checked_impl("to_vector");
   Tensor c = kernels::contiguous(*this);
   std::vector<T> out(static_cast<size_t>(numel()));
   dispatch(dtype(), [&](auto tag) {

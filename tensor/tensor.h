@@ -48,16 +48,19 @@ class Tensor {
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
 
   // --- Shape and type ---------------------------------------------------------------
-  const Dims& sizes() const { return impl_->sizes; }
-  const Dims& strides() const { return impl_->strides; }
+  // An undefined tensor (default-constructed: a Linear's missing bias, a grad() before any
+  // backward) answers shape queries as libtorch does: sizes() and strides() [], dim() 0,
+  // numel() 0. Whatever needs its dtype or data throws std::invalid_argument naming the call.
+  const Dims& sizes() const { return impl_ ? impl_->sizes : kNoDims; }
+  const Dims& strides() const { return impl_ ? impl_->strides : kNoDims; }
   int64_t size(int64_t dim) const;  // negative dims count from the end
   int64_t stride(int64_t dim) const;
-  int64_t dim() const { return int64_t(impl_->sizes.size()); }
-  int64_t numel() const { return numel_of(impl_->sizes); }
-  Dtype dtype() const { return impl_->dtype; }
-  int64_t storage_offset() const { return impl_->offset; }
+  int64_t dim() const { return impl_ ? int64_t(impl_->sizes.size()) : 0; }
+  int64_t numel() const { return impl_ ? numel_of(impl_->sizes) : 0; }
+  Dtype dtype() const { return checked_impl("dtype").dtype; }
+  int64_t storage_offset() const { return impl_ ? impl_->offset : 0; }
   bool is_contiguous() const;
-  size_t element_size() const { return descent::element_size(impl_->dtype); }
+  size_t element_size() const { return descent::element_size(dtype()); }
 
   // --- Data -------------------------------------------------------------------------
   // Pointer to the first element; T must match dtype(). Walk it with strides() unless
@@ -67,12 +70,13 @@ class Tensor {
     return static_cast<T*>(raw_data());
   }
   void* raw_data() const {
-    return static_cast<char*>(impl_->storage->data) + impl_->offset * int64_t(element_size());
+    const TensorImpl& impl = checked_impl("raw_data");
+    return static_cast<char*>(impl.storage->data) + impl.offset * int64_t(descent::element_size(impl.dtype));
   }
   template <class T> T item() const;                  // the single element, converted to T
   template <class T> std::vector<T> to_vector() const;  // all elements in row-major order
-  uint32_t version() const { return impl_->storage->version; }
-  void bump_version() const { ++impl_->storage->version; }  // after writing through data_ptr
+  uint32_t version() const { return checked_impl("version").storage->version; }
+  void bump_version() const { ++checked_impl("bump_version").storage->version; }  // after writing through data_ptr
 
   // --- Autograd (autograd/tensor_autograd.cpp) --------------------------------------
   Tensor& requires_grad_(bool requires_grad = true);
@@ -168,6 +172,13 @@ class Tensor {
   Tensor& normal_(double mean = 0.0, double std = 1.0);
 
  private:
+  inline static const Dims kNoDims{};
+  // The impl, or std::invalid_argument "<op>: got an undefined tensor".
+  const TensorImpl& checked_impl(const char* op) const {
+    if (!impl_) throw_undefined(op);
+    return *impl_;
+  }
+  [[noreturn]] static void throw_undefined(const char* op);
   void check_dtype(Dtype expected, const char* op) const;
   std::shared_ptr<TensorImpl> impl_;
 };

@@ -34,27 +34,30 @@ void blas(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
               alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
 }
 
-// A large product is cut into pieces — row blocks of C, or column blocks when C is short and
-// wide — that oneTBB's threads share. The cut depends on the shape only, never on the thread
-// count: OpenBLAS may round an element differently depending on where it falls among a call's
-// tiles, so the same call per element is what keeps results identical on any number of threads.
-// Pieces keep at least kMinPieceRows rows (or kMinPieceCols columns), so that each call still
-// fills whole register tiles and repacking the shared operand stays a small cost.
-constexpr int64_t kMaxPieces = 16, kMinPieceRows = 32, kMinPieceCols = 64;
+// A large product is cut into pieces that oneTBB's threads share: blocks of C's rows or of its
+// columns, whichever C has more of. Each piece packs its own part of one operand and all of the
+// other, so cutting the longer side repacks the smaller operand, and pieces keep at least
+// kMinPieceExtent rows or columns (repacking then costs a few percent); their count is a power of
+// two, so that it splits evenly over 2 or 4 threads. The cut depends on the shape only, never on
+// the thread count: OpenBLAS may round an element differently depending on where it falls among
+// a call's tiles, so the same call per element is what keeps results identical on any number of
+// threads.
+constexpr int64_t kMaxPieces = 16, kMinPieceExtent = 256;
 
 template <class T>
 void gemm_split(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
                 int64_t ldb, T beta, T* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
-  const bool by_rows = m >= n || m >= 2 * kMinPieceRows;
-  const int64_t pieces = std::min({kMaxPieces, m * n * k / kParallelFlops,
-                                   by_rows ? m / kMinPieceRows : n / kMinPieceCols});
+  const bool by_rows = m >= n;
+  const int64_t extent = by_rows ? m : n;
+  int64_t pieces = 1;
+  while (2 * pieces <= kMaxPieces && 2 * pieces * kMinPieceExtent <= extent && 2 * pieces * kParallelFlops <= m * n * k)
+    pieces *= 2;
   if (pieces < 2) return blas(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  const int64_t extent = by_rows ? m : n, block = (extent + pieces - 1) / pieces;
+  const int64_t block = (extent + pieces - 1) / pieces;
   parallel_for(0, pieces, 1, [&](int64_t p0, int64_t p1) {
     for (int64_t piece = p0; piece < p1; ++piece) {
       const int64_t i0 = piece * block, i1 = std::min(extent, i0 + block);
-      if (i0 >= i1) continue;
       if (by_rows) {  // rows [i0, i1) of op(A) start at a + i0·lda (or column i0 when transposed)
         blas(ta, tb, i1 - i0, n, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta, c + i0 * ldc, ldc);
       } else {  // columns [i0, i1) of op(B)

@@ -20,7 +20,7 @@ int main() {
     b.mutable_grad() = Tensor();
   }
   double wv = w.item<double>(), bv = b.item<double>();
-  std::cout << "w=" << wv << " b=" << bv << "\n";
+  std::cout << "cpu: " << cpu_capability() << "  w=" << wv << " b=" << bv << "\n";
   if (std::fabs(wv - 3.0) > 1e-3 || std::fabs(bv + 1.0) > 1e-3) {
     std::cerr << "consumer: did not converge\n";
     return 1;

@@ -88,3 +88,23 @@ TEST_CASE("--help and a flag error print no cpu line") {
   test::require_usage_error(bad, "iris_hinge", "--l2");
   CHECK(bad.out.empty());
 }
+
+TEST_CASE("DESCENT_CPU asking for more than the CPU has falls back to the best it has, with one warning line") {
+  // /proc/cpuinfo says whether this CPU has AVX-512; where it does, avx512 is no fallback.
+  std::ifstream in("/proc/cpuinfo");
+  const std::string info((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const bool has_avx2 = info.find(" avx2") != std::string::npos, has_avx512 = info.find(" avx512f") != std::string::npos;
+  if (has_avx512 || !has_avx2) {
+    std::printf("skipped: this CPU %s\n", has_avx512 ? "has AVX-512" : "has no AVX2");
+    return;
+  }
+  Outcome o = run_example("iris_hinge", "--epochs 1", "DESCENT_CPU=avx512");
+  CHECK(first_line(o).capability == "avx2");
+  CHECK(o.err == "descent: DESCENT_CPU=avx512: this CPU lacks avx512, using avx2\n");
+}
+
+TEST_CASE("an unknown DESCENT_CPU is named in one warning line and the best path runs") {
+  Outcome o = run_example("iris_hinge", "--epochs 1", "DESCENT_CPU=sse9");
+  const CpuLine line = first_line(o);
+  CHECK(o.err == "descent: DESCENT_CPU=sse9 is not one of baseline|avx2|avx512, using " + line.capability + "\n");
+}

@@ -113,3 +113,37 @@ TEST_CASE("tensors print like PyTorch") {
   os << scalar_tensor(0.5).requires_grad_();
   REQUIRE(os.str() == "tensor(0.5000, requires_grad=True)");
 }
+
+TEST_CASE("an undefined tensor answers shape queries as libtorch does and refuses everything else by name") {
+  const Tensor u;  // a Linear's missing bias, a grad() before any backward
+  REQUIRE(!u.defined());
+  REQUIRE(u.sizes() == Dims{});
+  REQUIRE(u.strides() == Dims{});
+  REQUIRE(u.dim() == 0);
+  REQUIRE(u.numel() == 0);
+  REQUIRE(u.storage_offset() == 0);
+  REQUIRE_THROWS_WITH(u.dtype(), "dtype: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.element_size(), "dtype: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.size(0), "size: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.stride(-1), "stride: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.is_contiguous(), "is_contiguous: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.raw_data(), "raw_data: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.data_ptr<float>(), "data_ptr: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.item<float>(), "item: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.to_vector<float>(), "to_vector: got an undefined tensor");
+  REQUIRE_THROWS_WITH(u.version(), "version: got an undefined tensor");
+  // a parameter's gradient before any backward, and a Linear built without bias
+  Tensor w = zeros({2, 3}).requires_grad_();
+  REQUIRE(w.grad().sizes() == Dims{});
+  REQUIRE(w.grad().numel() == 0);
+  nn::Linear no_bias(3, 2, /*bias=*/false);
+  REQUIRE(no_bias.bias.dim() == 0);
+}
+
+TEST_CASE("size and stride of a 0-d tensor name the call instead of reading past its dims") {
+  Tensor s = scalar_tensor(2.5);
+  REQUIRE(s.dim() == 0);
+  REQUIRE_THROWS_WITH(s.size(0), "size: dim 0 of a 0-d tensor, which has no dims");
+  REQUIRE_THROWS_WITH(s.stride(-1), "stride: dim -1 of a 0-d tensor, which has no dims");
+  REQUIRE(zeros({4, 5}).size(-1) == 5);
+}

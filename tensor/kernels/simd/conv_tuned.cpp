@@ -15,10 +15,9 @@
 //                    g_pad[o][ih + ki·dh][iw + kj·dw]
 // Junk columns cost work (Wp / WO more), so the rules in the table say where this still wins.
 //
-// Which strategy runs for which layer, on each CPU, is the table's (isa/table.cpp): the direct
-// forward above enough taps and below a junk overhead; the direct weight gradient up to some
-// number of taps; the direct input gradient where measured to win; otherwise, for the
-// gradients, GEMMs in the flat layout (backward_flat below) and for the forward im2col + GEMM.
+// Which pass of which layer runs direct, on each CPU, is the table's rule (conv_direct in
+// isa/table.cpp, measured per instruction set); the gradients it leaves go to GEMMs in the flat
+// layout (backward_flat below), the forward to im2col + GEMM.
 #include "tensor/kernels/simd/conv_tuned.h"
 
 #include <algorithm>
@@ -86,15 +85,6 @@ void crop(const float* flat, int64_t positions, int64_t stride, int64_t rows, in
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t h = 0; h < height; ++h)
       std::memcpy(out + (r * height + h) * width, flat + r * positions + h * stride, width * sizeof(float));
-}
-
-// Whether the direct kernel is worth it for `taps` taps and flat rows `stride` wide of which
-// `width` are valid (the rule measured per ISA, in the table): enough taps to amortize a tile's
-// start and end, and junk columns adding at most conv_max_overhead to the work.
-bool direct_pays(const Kernels& k, int64_t taps, int64_t height, int64_t width, int64_t stride) {
-  const int64_t tile = k.conv_position_tile;
-  return taps >= k.conv_min_taps &&
-         double(round_up(height * stride, tile)) <= (1 + k.conv_max_overhead) * double(round_up(height * width, tile));
 }
 
 // ---- Forward --------------------------------------------------------------------------------
@@ -171,6 +161,7 @@ void weight_grad_direct(const Kernels& k, const float* x, const float* go, float
   parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
     std::optional<PaddedImage> padded[kImagesPerPartial];
     Tensor flat_g[kImagesPerPartial];
+    Tensor workspace = empty({round_up(g.K, k.grad_tap_tile) * k.grad_row_tile * k.grad_position_tile});
     const float* xs[kImagesPerPartial];
     const float* gs[kImagesPerPartial];
     for (int64_t i = 0; i < kImagesPerPartial; ++i) {
@@ -193,7 +184,8 @@ void weight_grad_direct(const Kernels& k, const float* x, const float* go, float
           for (int64_t o = 0; o < g.O; ++o) pb[o] += sum_run(g_n + o * g.L, g.L);
         }
       }
-      k.conv_weight_grad(conv, xs, gs, m, positions, g.O, partial_w.data_ptr<float>() + group * g.O * g.K, false);
+      k.conv_weight_grad(conv, xs, gs, m, positions, g.O, partial_w.data_ptr<float>() + group * g.O * g.K, false,
+                         workspace.data_ptr<float>());
     }
   });
   sum_partials(partial_w.data_ptr<float>(), groups, g.O * g.K, gw);
@@ -281,12 +273,20 @@ bool pointwise(const Conv2dParams& p) {  // 1×1, no padding: the plain path nee
   return p.kernel_h == 1 && p.kernel_w == 1 && p.pad_h == 0 && p.pad_w == 0;
 }
 
+// The table's rule for this layer; nothing direct where the table has no direct kernels or
+// the stride is not 1.
+DirectPasses direct_passes(const Kernels& k, const ConvGeometry& g, const Conv2dParams& p) {
+  if (!k.conv_direct || !unit_stride(p)) return {};
+  return k.conv_direct(ConvLayer{g.C, g.H, g.W, g.O, p.kernel_h, p.kernel_w, p.pad_h, p.pad_w, p.dilation_h,
+                                 p.dilation_w});
+}
+
 }  // namespace
 
 bool conv2d_forward(const float* x, const float* w, const float* b, float* out, const ConvGeometry& g,
                     const Conv2dParams& p) {
   const Kernels& k = active();
-  if (!k.conv_forward || !unit_stride(p) || !direct_pays(k, g.K, g.HO, g.WO, g.W + 2 * p.pad_w)) return false;
+  if (!direct_passes(k, g, p).forward) return false;
   forward_direct(k, x, w, b, out, g, p);
   return true;
 }
@@ -294,14 +294,15 @@ bool conv2d_forward(const float* x, const float* w, const float* b, float* out, 
 void conv2d_backward(const float* x, const float* w, const float* go, float*& gx, float*& gw, float*& gb,
                      const ConvGeometry& g, const Conv2dParams& p) {
   const Kernels& k = active();
-  if (!k.conv_forward || !unit_stride(p)) return;
-  if (gw && g.K <= k.grad_max_taps) {
+  if (!k.conv_direct || !unit_stride(p)) return;
+  const DirectPasses direct = direct_passes(k, g, p);
+  if (gw && direct.weight_grad) {
     weight_grad_direct(k, x, go, gw, gb, g, p);
     gw = gb = nullptr;
   }
-  const int64_t Ph = transposed_pad(p.kernel_h, p.dilation_h, p.pad_h), Pw = transposed_pad(p.kernel_w, p.dilation_w, p.pad_w);
-  if (gx && k.direct_input_grad && Ph >= 0 && Pw >= 0 &&
-      direct_pays(k, g.O * p.kernel_h * p.kernel_w, g.H, g.W, g.WO + 2 * Pw)) {
+  const bool transposable = transposed_pad(p.kernel_h, p.dilation_h, p.pad_h) >= 0 &&
+                            transposed_pad(p.kernel_w, p.dilation_w, p.pad_w) >= 0;
+  if (gx && direct.input_grad && transposable) {
     input_grad_direct(k, w, go, gx, g, p);
     gx = nullptr;
   }

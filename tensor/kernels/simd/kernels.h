@@ -34,22 +34,34 @@ struct FlatConv {
   int64_t positions = 0;            // flat positions per row, a multiple of the position tile
 };
 
+// A stride-1 convolution layer as the rules see it: input [C, H, W] (unpadded), O output
+// channels, a KH × KW kernel with padding and dilation.
+struct ConvLayer {
+  int64_t C, H, W, O, KH, KW, pad_h, pad_w, dilation_h, dilation_w;
+};
+// The passes of a layer a direct kernel takes (forward, weight gradient, input gradient).
+struct DirectPasses {
+  bool forward = false, weight_grad = false, input_grad = false;
+};
+
 // Function types of the tuned kernels (row-major, sizes and leading dimensions in elements).
 //   sgemm: C = alpha·op(A)·op(B) + beta·C, with `workspace` of Kernels::sgemm_workspace floats.
 //   conv_forward: out[o][q] = bias[o] + Σ_t w[o][t] · x[q + offsets[t]] for every row and
-//     position of `conv`; w packed by pack_conv_weights; bias has `rows` entries or is null;
-//     x is read up to positions + max(offsets) − 1.
+//     position of `conv`; w packed [rows / conv_row_tile][T][conv_row_tile]; bias has `rows`
+//     entries or is null; x is read up to positions + max(offsets) − 1.
 //   conv_weight_grad: gw[o][t] = Σ_image Σ_q g_image[o][q] · x_image[q + offsets[t]] for
 //     o < out_rows, t < taps, over `images` pairs of (x, g) with g rows `ld_g` apart and q <
 //     positions (added to gw when `accumulate`). g and every offsets entry past T may be read up
-//     to a whole tile past the last row or tap (callers pad them with zeros).
+//     to a whole tile past the last row or tap (callers pad them with zeros). `workspace` holds
+//     round_up(T, grad_tap_tile) · grad_row_tile · grad_position_tile floats.
 using SgemmFn = void (*)(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
                          float* workspace);
 using ConvForwardFn = void (*)(const FlatConv& conv, const float* x, const float* w_packed, const float* bias,
                                float* out);
 using ConvWeightGradFn = void (*)(const FlatConv& conv, const float* const* x, const float* const* g,
-                                  int64_t images, int64_t ld_g, int64_t out_rows, float* gw, bool accumulate);
+                                  int64_t images, int64_t ld_g, int64_t out_rows, float* gw, bool accumulate,
+                                  float* workspace);
 //   max_pool_2x2: one plane x: [H, W] -> out, indices: [H / 2, W / 2], windows 2×2 with stride 2,
 //     the rule of tensor/kernels/pool.cpp; indices below 2^31.
 using MaxPool2x2Fn = void (*)(const float* x, int64_t H, int64_t W, float* out, int64_t* indices);
@@ -60,21 +72,18 @@ struct Kernels {
   // ---- GEMM: a blocked float32 kernel (isa/gemm.cpp) --------------------------------------
   SgemmFn sgemm = nullptr;
   int64_t sgemm_workspace = 0;  // floats of packing buffer one call needs
-  // The rule for taking it instead of OpenBLAS, measured per ISA (dispatch.cpp has the
-  // figures): at least this many multiply-adds and this many rows and columns, and a depth k
-  // of at most sgemm_max_k.
-  int64_t sgemm_min_work = 0, sgemm_min_side = 0, sgemm_max_k = 0;
+  // The rule, measured per ISA (isa/table.cpp has the figures): whether sgemm beats OpenBLAS on
+  // this product (as cblas_sgemm's arguments: transposes and sizes).
+  bool (*sgemm_wins)(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k) = nullptr;
 
   // ---- Direct convolution (isa/conv_direct.cpp), stride 1 ---------------------------------
   ConvForwardFn conv_forward = nullptr;
   ConvWeightGradFn conv_weight_grad = nullptr;
   int64_t conv_row_tile = 1, conv_position_tile = 1;  // FlatConv rows and positions round up to these
   int64_t grad_row_tile = 1, grad_tap_tile = 1, grad_position_tile = 1;
-  // The rules (conv_tuned.cpp applies them; dispatch.cpp has the figures):
-  int64_t conv_min_taps = 0;       // direct forward with at least this many taps
-  double conv_max_overhead = 0;    // and at most this much extra work from junk and tile rounding
-  int64_t grad_max_taps = 0;       // direct weight gradient up to this many taps (0: never)
-  bool direct_input_grad = false;  // input gradient as a direct convolution of the padded g
+  // The rule, measured per ISA (isa/table.cpp has the figures): which passes of this stride-1
+  // layer the direct kernels take; conv_tuned.cpp runs the others by the plain path or GEMMs.
+  DirectPasses (*conv_direct)(const ConvLayer& layer) = nullptr;
 
   // ---- Pooling (isa/pool.cpp) -------------------------------------------------------------
   MaxPool2x2Fn max_pool_2x2 = nullptr;

@@ -58,6 +58,10 @@ inline constexpr int kGradRows = 8, kGradTaps = 3;
 // stays in L1 while a block's tiles go by.
 inline constexpr int64_t kKC = 256, kMC = 8 * kGemmRows * 2, kNC = 1024;
 
+// The share of L1 the weight gradient's kernel keeps for rows of g (16 KiB, half of the 32 KiB
+// L1 of Zen 2-4 and Intel's cores since Haswell).
+inline constexpr int64_t kGradL1Floats = 4096;
+
 inline int64_t min(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
