@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "tensor/check.h"
 
@@ -96,9 +97,15 @@ class ProcessGroupMPI final : public ProcessGroup {
   [[noreturn]] void abort(int exit_code) override {
     std::fflush(stdout);
     std::fflush(stderr);
-    // MPI_Abort ends every rank, however they were launched. Without MPI_THREAD_MULTIPLE it may
-    // not be called while another thread is inside MPI; leaving without MPI_Finalize then makes
-    // the launcher end the job instead.
+    // MPI_Abort ends every rank, however they were launched. But it may wait for a lock held by
+    // the thread blocked in the collective that timed out (MPICH does), and without
+    // MPI_THREAD_MULTIPLE it must not be called at all then; so 2 s later, or right away,
+    // this process leaves without MPI_Finalize, and the launcher ends the job when it sees a
+    // rank exit with an error.
+    std::thread([exit_code] {
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      std::_Exit(exit_code);
+    }).detach();
     if (thread_multiple_) MPI_Abort(comm_, exit_code);
     std::_Exit(exit_code);
   }

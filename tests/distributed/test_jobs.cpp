@@ -64,8 +64,12 @@ TEST_CASE("a rank that leaves early makes the job fail within the timeout, not h
   for (const char* mode : {"leave", "vanish"}) {
     Job job = misbehave(mode);
     INFO(mode << ": " << job.seconds << " s\n" << job.outcome.err);
-    REQUIRE(job.outcome.status != 0);
     REQUIRE(job.seconds < 60);
+    REQUIRE(job.outcome.out.find("rank 0: done") == std::string::npos);  // rank 0 never got past it
+    // MPICH's launcher ends the job when a rank exits without finalizing, but with that rank's
+    // status, 0 here; Open MPI's reports the job as failed.
+    if (std::string(mode) == "vanish" && !DESCENT_MPI_IS_OPEN_MPI) continue;
+    REQUIRE(job.outcome.status != 0);
     // Either our watchdog named the collective, or the launcher noticed the missing rank first.
     const bool named = job.outcome.err.find("descent.distributed: rank 0: all_reduce #2") != std::string::npos;
     const bool launcher = job.outcome.err.find("rank 1") != std::string::npos ||
