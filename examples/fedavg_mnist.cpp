@@ -263,6 +263,10 @@ void train(const examples::Flags& flags) {
     std::fflush(stdout);
     if (cluster.rank() == 0 && !flags.metrics.empty()) write_csv(log, flags.metrics);
     if (o.target_accuracy && *test.accuracy >= *o.target_accuracy) break;
+    if (!std::isfinite(test.loss)) {  // a learning rate too large: every later round would be NaN too
+      std::printf("the model diverged (test loss %g): stopping\n", test.loss);
+      break;
+    }
   }
   if (cluster.rank() == 0 && !flags.plot.empty()) plot_rounds(log, o, flags.plot);
   std::printf("final rounds=%lld test_accuracy=%.4f\n", (long long)log.back().round, log.back().test_accuracy);
