@@ -129,7 +129,7 @@ void write_csv(const std::vector<Round>& rounds, const std::string& path) {
 // thousands of rounds share the picture; accuracy from 0.8, where the runs differ.
 void plot_rounds(const std::vector<Round>& rounds, const Options& o, const std::string& path) {
   plot::LineChart chart;
-  chart.title("FedAvg on MNIST: test accuracy by communication round").x_label("round").y_label("test accuracy");
+  chart.title("FedAvg on MNIST: test accuracy by round").x_label("round").y_label("test accuracy");
   auto add = [&](const std::string& name, const std::vector<double>& x, const std::vector<double>& y) {
     chart.add(name, x, y, plot::SeriesStyle().markers(false));
   };
