@@ -65,7 +65,7 @@ TEST_CASE("backward of a non-scalar needs a gradient of the output's shape") {
   REQUIRE(x.grad().to_vector<float>() == std::vector<float>(6, 1.0f));
 }
 
-TEST_CASE("hooks see and may replace gradients; retain_grad keeps a non-leaf's") {
+TEST_CASE("hooks see and may replace gradients, retain_grad keeps a non-leaf's") {
   Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
   std::vector<double> seen;
   Tensor h = x * 3.0;
@@ -336,7 +336,7 @@ TEST_CASE("post-accumulate-grad hooks see grad() after the pass added to it") {
                       Catch::StartsWith("register_post_accumulate_grad_hook: expected a leaf that requires grad"));
 }
 
-TEST_CASE("queue_callback runs once the pass has delivered every gradient; outside a pass it throws") {
+TEST_CASE("queue_callback runs once the pass has delivered every gradient, outside a pass it throws") {
   Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
   Tensor w = tensor({3, 4}, {2}, kFloat64).requires_grad_();
   std::vector<std::string> events;

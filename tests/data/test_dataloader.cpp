@@ -280,7 +280,7 @@ struct Broken : data::Sampler {
 
 }  // namespace
 
-TEST_CASE("a sampler decides each epoch's examples and order; the loader's epoch reaches it") {
+TEST_CASE("a sampler decides each epoch's examples and order, the loader's epoch reaches it") {
   data::DataLoader loader(numbered(10), data::DataLoaderOptions(2).sampler(OddReversed(10)).prefetch(0));
   REQUIRE(loader.size() == 3);  // 5 indices in batches of 2
   REQUIRE(run_epoch(loader) == std::vector<std::vector<int64_t>>{{9, 7}, {5, 3}, {1}});

@@ -168,7 +168,7 @@ TEST_CASE("unsupported input is an error naming the op, raised before anything i
   REQUIRE_THROWS_WITH(dist::init_process_group(), "init_process_group: the default process group is already initialized");
 }
 
-TEST_CASE("every collective has the next sequence number; barrier is one", "[collectives]") {
+TEST_CASE("every collective has the next sequence number, barrier included", "[collectives]") {
   const uint64_t before = dist::default_group().sequence();
   dist::barrier();
   Tensor x = ones({5});

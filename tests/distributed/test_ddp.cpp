@@ -202,7 +202,7 @@ TEST_CASE("no_sync: k micro-batches, the first k - 1 under no_sync, equal one st
   REQUIRE(identical);
 }
 
-TEST_CASE("construction gives every rank rank 0's parameters and buffers; forward gives rank 0's buffers", "[ddp]") {
+TEST_CASE("construction gives every rank rank 0's parameters and buffers, and forward rank 0's buffers", "[ddp]") {
   const int rank = dist::get_rank();
   manual_seed(300 + uint64_t(rank));
   auto model = std::make_shared<nn::Sequential>(nn::Linear(4, 6), nn::BatchNorm1d(6), nn::ReLU(), nn::Linear(6, 2));
@@ -256,7 +256,7 @@ TEST_CASE("ranks holding different models are refused, naming both", "[ddp]") {
   REQUIRE_THROWS_WITH(dist::DistributedDataParallel(model), Catch::Contains("the ranks hold different models"));
 }
 
-TEST_CASE("a module without forward(x) is wrapped; ddp.forward then says what to call", "[ddp]") {
+TEST_CASE("a module without forward(x) is wrapped, and ddp.forward then says what to call", "[ddp]") {
   struct TwoInputs : nn::Module {
     TwoInputs() { fc = register_module("fc", std::make_shared<nn::Linear>(2, 1)); }
     Tensor forward(const Tensor& x, const Tensor& y) { return fc->forward(x) + fc->forward(y); }

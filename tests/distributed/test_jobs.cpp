@@ -152,7 +152,7 @@ TEST_CASE("mnist_cnn --distributed: 2 ranks reach 1 rank's loss and accuracy at 
   REQUIRE(test::Outcome::lines(test::slurp(test::scratch("cnn_w2.csv"))).size() == 3);
 }
 
-TEST_CASE("mnist_cnn --distributed: the small CNN (dropout) trains at 2 ranks; a 2-rank checkpoint resumes at 1 rank") {
+TEST_CASE("mnist_cnn --distributed: the small CNN (dropout) trains at 2 ranks, and its checkpoint resumes at 1 rank") {
   if (skipped_without("mnist_cnn")) return;
   const std::string ckpt = test::scratch("two_ranks.ckpt");
   const std::string args = "--data " + mnist_folder() + " --epochs 2 --batch-size 64 --seed 5";

@@ -31,7 +31,7 @@ TEST_CASE("fedavg: the server's model is the clients' average weighted by their 
   REQUIRE_THROWS_WITH(average.average_into(server), "WeightedAverage: no examples were added");
 }
 
-TEST_CASE("fedavg: IID clients get equal random parts; non-IID clients two label-sorted shards each") {
+TEST_CASE("fedavg: IID clients get equal random parts, non-IID clients two label-sorted shards each") {
   const auto iid = federated::split_iid(1000, 10, 3);
   std::set<int64_t> seen;
   for (const auto& part : iid) {
@@ -62,7 +62,7 @@ TEST_CASE("fedavg: IID clients get equal random parts; non-IID clients two label
   REQUIRE(federated::split_shards(labels, 10, 2, 4) != shards);  // the seed deals the shards
 }
 
-TEST_CASE("fedavg_mnist: 3 rounds (IID and non-IID), the CSV, the final line; the target stops it early") {
+TEST_CASE("fedavg_mnist: 3 rounds (IID and non-IID), the CSV, the final line, the target stops it early") {
   const std::string dir = test::scratch("fedavg_mnist");
   test::write_mnist_folder(dir, 200, 50);
   const std::string common = "--data " + dir + " --clients 10 --fraction 0.3 --local-epochs 1 --local-batch 10 --lr 0.05";
