@@ -96,6 +96,12 @@ TEST_CASE("fedavg_mnist: 3 rounds (IID and non-IID), the CSV, the final line, th
   REQUIRE(fedsgd.status == 0);
   REQUIRE(fedsgd.out.find("B = all") != std::string::npos);
   REQUIRE(fedsgd.out.find("FedProx mu") != std::string::npos);
+  // A learning rate far too large: the first round's model is not finite, and the run stops there.
+  test::Outcome diverged = test::run_example("fedavg_mnist", "--data " + dir + " --clients 10 --fraction 0.3 --rounds 5 --lr 1e30");
+  INFO(diverged.out << diverged.err);
+  REQUIRE(diverged.status == 0);
+  REQUIRE(diverged.out.find("the model diverged (test loss ") != std::string::npos);
+  REQUIRE(diverged.out_lines().back().rfind("final rounds=1 test_accuracy=", 0) == 0);
 }
 
 TEST_CASE("fedavg_mnist: bad flags are one line and status 2") {
