@@ -135,15 +135,15 @@ struct Engine {
   // autograd::grad: where each requested input's gradient is collected (no grad() is touched).
   bool capturing = false;
   // (an input listed twice gets its gradient twice)
-  std::unordered_map<const Node*, std::vector<size_t>> capture_nodes;
-  std::unordered_map<const AutogradMeta*, std::vector<size_t>> capture_leaves;
-  std::vector<Tensor> captured;
+  std::unordered_map<const Node*, std::vector<size_t>> capture_nodes{};
+  std::unordered_map<const AutogradMeta*, std::vector<size_t>> capture_leaves{};
+  std::vector<Tensor> captured{};
   // Leaves that received gradient in this pass, in order of first arrival. Their
   // contributions are summed first and delivered once, when the last edge to them has run (or
   // at the end of the pass), so a leaf's hooks see its whole gradient once, as in PyTorch.
-  CachedVector<std::shared_ptr<AutogradMeta>> pending_leaves;
+  CachedVector<std::shared_ptr<AutogradMeta>> pending_leaves{};
   uint64_t pass_mark = 0;
-  CachedVector<std::function<void()>> callbacks;  // queue_callback's, run at the end of the pass
+  CachedVector<std::function<void()>> callbacks{};  // queue_callback's, run at the end of the pass
 
   void add_to_leaf(const std::shared_ptr<AutogradMeta>& leaf, Tensor g) {
     if (!leaf->pending_grad.defined()) pending_leaves.push_back(leaf);
