@@ -5,6 +5,7 @@
 // Binary ops broadcast like NumPy and promote dtypes like PyTorch (bool < int64 < float32 <
 // float64); math on integers (exp, sqrt, /) computes in float32.
 #include <concepts>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -109,6 +110,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 // Views share storage with their input; reshape copies only when no view is possible.
 Tensor view(const Tensor& a, const Shape& shape);  // one size may be -1
 Tensor reshape(const Tensor& a, const Shape& shape);
+// The same with the sizes written in place, `x.view({B, T, C})`: no std::vector is made, so a
+// training step that reshapes asks the system allocator for nothing (as libtorch's IntArrayRef).
+Tensor view(const Tensor& a, std::initializer_list<int64_t> shape);
+Tensor reshape(const Tensor& a, std::initializer_list<int64_t> shape);
 Tensor flatten(const Tensor& a, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);
 Tensor t(const Tensor& a);  // transpose of a 2-D tensor (1-D and 0-d unchanged)
