@@ -217,6 +217,42 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
 // Stable max(x, 0) − x·y + log(1 + e^−|x|) per element, then reduced. input, target: same shape.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction = kMean);
 
+// ---- sequence models (ops/triangular.cpp, ops/sampling.cpp, ops/embedding.cpp, ops/layer_norm.cpp,
+//      ops/attention.cpp, ops/rnn.cpp) -------------------------------------------------------
+// a: [.., M, N] -> the lower (j − i <= diagonal) or upper (j − i >= diagonal) triangle of each
+// matrix, zeros elsewhere.
+Tensor tril(const Tensor& a, int64_t diagonal = 0);
+Tensor triu(const Tensor& a, int64_t diagonal = 0);
+// probs: [C] or [R, C] non-negative weights (not necessarily normalized) -> int64 [n] or [R, n]
+// category indices drawn from the default generator. Not differentiable.
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false);
+// weight: [V, D]  indices: int64 [..] in [0, V)  ->  [.., D], the rows of weight (ATen's order).
+Tensor embedding(const Tensor& weight, const Tensor& indices);
+// x: [.., *normalized_shape], normalized over its last dims by each sample's mean and (biased)
+// variance, then ·weight + bias (each normalized_shape, or undefined). Twice differentiable.
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5);
+// softmax(a·scale + mask) along the last dim in one fused pass: attention's weights. a: [.., L, S]
+// scores; mask: a float tensor added to the scaled scores (−inf removes a key), broadcast to a's
+// shape, or undefined; is_causal removes key j > query i without any mask tensor. Rows with no
+// key left are NaN, as softmax of −inf is. Twice differentiable.
+Tensor masked_softmax(const Tensor& a, const Tensor& mask = {}, double scale = 1.0, bool is_causal = false);
+// One LSTM step, as torch.lstm_cell: input [B, I], hx = (h, c) each [B, H], w_ih [4H, I],
+// w_hh [4H, H], biases [4H] or undefined; gates in torch's order i, f, g, o. Returns (h', c').
+// Twice differentiable.
+std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const std::tuple<Tensor, Tensor>& hx, const Tensor& w_ih,
+                                     const Tensor& w_hh, const Tensor& b_ih = {}, const Tensor& b_hh = {});
+// One LSTM layer over a whole sequence (what nn::LSTM runs per layer): x_gates [T, B, 4H] is the
+// input already projected, x·W_ihᵀ + b_ih + b_hh, for every step; h0, c0: [B, H] or undefined
+// (zeros). Returns (output [T, B, H], h_n, c_n). First-order gradients only.
+std::tuple<Tensor, Tensor, Tensor> lstm_layer(const Tensor& x_gates, const Tensor& w_hh, const Tensor& h0 = {},
+                                              const Tensor& c0 = {});
+// One GRU layer over a sequence: x_gates [T, B, 3H] = x·W_ihᵀ + b_ih for every step (r, z, n),
+// w_hh [3H, H], b_hh [3H] or undefined, h0 [B, H] or undefined. Returns (output [T, B, H], h_n).
+// First-order gradients only.
+std::tuple<Tensor, Tensor> gru_layer(const Tensor& x_gates, const Tensor& w_hh, const Tensor& b_hh = {},
+                                     const Tensor& h0 = {});
+
 // ---- integer scalars ----------------------------------------------------------------------
 // A double scalar is what a Python float is to PyTorch: an int64 or bool tensor meeting one
 // computes in float32 (arange(3) * 2.0 is float32). An integer scalar is a Python int: beside an
