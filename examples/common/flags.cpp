@@ -63,7 +63,8 @@ std::string usage(const std::string& program, const std::vector<ExtraFlag>& extr
     os << ' ' << text;
     column += text.size() + 1;
   };
-  for (const auto& e : extra) item("[--" + e.name + ' ' + (e.choices.empty() ? "VALUE" : join(e.choices)) + ']');
+  for (const auto& e : extra)
+    item("[--" + e.name + (e.is_switch ? "" : " " + (e.choices.empty() ? "VALUE" : join(e.choices))) + ']');
   for (const auto& [flag, placeholder] : kTable) {
     if (not_applicable.count(flag)) continue;
     if (flag == "optimizer") item("[--optimizer " + join(kOptimizers) + ']');
@@ -89,9 +90,14 @@ Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vecto
     std::string flag = arg.substr(2), value;
     const bool known = std::any_of(kTable.begin(), kTable.end(), [&](const auto& t) { return t.first == flag; }) ||
                        std::any_of(extra.begin(), extra.end(), [&](const ExtraFlag& e) { return e.name == flag; });
+    const bool is_switch = std::any_of(extra.begin(), extra.end(), [&](const ExtraFlag& e) {
+      return e.is_switch && e.name == flag;
+    });
     if (auto eq = flag.find('='); eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
+    } else if (is_switch) {
+      value = "true";
     } else if (!known) {
       throw UsageError("unknown flag --" + flag + " (see --help)");
     } else {
@@ -131,6 +137,14 @@ Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vecto
     throw UsageError("bad value '" + std::to_string(f.warmup) + "' for --warmup (must be less than --epochs, " +
                      std::to_string(f.epochs) + ")");
   return f;
+}
+
+int64_t extra_int(const Flags& flags, const std::string& name, int64_t min) {
+  return at_least<int64_t>(name, flags.extra.at(name), min);
+}
+
+double extra_double(const Flags& flags, const std::string& name, double min) {
+  return at_least<double>(name, flags.extra.at(name), min);
 }
 
 }  // namespace examples
