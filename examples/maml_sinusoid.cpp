@@ -47,7 +47,7 @@ Config parse(int argc, char** argv) {
   examples::Flags defaults;
   const std::vector<examples::ExtraFlag> extra = {
       {"iterations", "15000", {}}, {"meta-batch", "25", {}}, {"k", "10", {}}, {"inner-lr", "0.01", {}},
-      {"inner-steps", "1", {}}, {"meta-lr", "0.001", {}}, {"first-order", "false", {"true", "false"}, true}};
+      {"inner-steps", "1", {}}, {"meta-lr", "0.001", {}}, {"first-order", "0", {"0", "1"}, /*is_switch=*/true}};
   Config c;
   c.flags = examples::parse_flags(argc, argv, defaults, extra,
                                   {"data", "epochs", "batch-size", "optimizer", "lr", "momentum", "weight-decay",
@@ -60,7 +60,7 @@ Config parse(int argc, char** argv) {
   c.inner_steps = examples::extra_int(f, "inner-steps", 1);
   c.inner_lr = examples::extra_double(f, "inner-lr", 0.0);
   c.meta_lr = examples::extra_double(f, "meta-lr", 0.0);
-  c.first_order = f.extra.at("first-order") == "true";
+  c.first_order = f.extra.at("first-order") == "1";
   return c;
 }
 

@@ -64,7 +64,7 @@ std::string usage(const std::string& program, const std::vector<ExtraFlag>& extr
     column += text.size() + 1;
   };
   for (const auto& e : extra)
-    item("[--" + e.name + (e.is_switch ? "" : " " + (e.choices.empty() ? "VALUE" : join(e.choices))) + ']');
+    item("[--" + e.name + (e.is_switch ? "" : ' ' + (e.choices.empty() ? "VALUE" : join(e.choices))) + ']');
   for (const auto& [flag, placeholder] : kTable) {
     if (not_applicable.count(flag)) continue;
     if (flag == "optimizer") item("[--optimizer " + join(kOptimizers) + ']');
@@ -90,14 +90,14 @@ Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vecto
     std::string flag = arg.substr(2), value;
     const bool known = std::any_of(kTable.begin(), kTable.end(), [&](const auto& t) { return t.first == flag; }) ||
                        std::any_of(extra.begin(), extra.end(), [&](const ExtraFlag& e) { return e.name == flag; });
-    const bool is_switch = std::any_of(extra.begin(), extra.end(), [&](const ExtraFlag& e) {
-      return e.is_switch && e.name == flag;
-    });
+    const bool is_switch = std::any_of(extra.begin(), extra.end(), [&](const ExtraFlag& e) { return e.name == flag && e.is_switch; });
+    if (is_switch) {
+      f.extra[flag] = "1";
+      continue;
+    }
     if (auto eq = flag.find('='); eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
-    } else if (is_switch) {
-      value = "true";
     } else if (!known) {
       throw UsageError("unknown flag --" + flag + " (see --help)");
     } else {
