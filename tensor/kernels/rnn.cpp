@@ -95,64 +95,68 @@ void lstm_backward_step(int64_t B, int64_t H, const T* gates, const T* c_prev, c
 
 // ---- GRU ----------------------------------------------------------------------------------
 
-// hh: [B, 3H] = h·W_hhᵀ (zeros at a first step without h0); b_hh added here.
+// One row of a GRU step (a __restrict function, as lstm_forward_row, so that it vectorizes):
+// hh = h·W_hhᵀ of the row (b_hh added here; zeros at a first step without h0).
+template <class T>
+__attribute__((noinline)) void gru_forward_row(int64_t H, const T* __restrict x, const T* __restrict hb,
+                                               const T* __restrict b_hh, const T* __restrict hp, T* __restrict gr,
+                                               T* __restrict hn_out, T* __restrict out) {
+  for (int64_t j = 0; j < H; ++j) {
+    const T hr = hb[j] + b_hh[j];
+    const T hz = hb[H + j] + b_hh[H + j];
+    const T hn = hb[2 * H + j] + b_hh[2 * H + j];
+    const T r = fast::sigmoid(x[j] + hr);
+    const T z = fast::sigmoid(x[H + j] + hz);
+    const T n = fast::tanh(x[2 * H + j] + r * hn);
+    gr[j] = r;
+    gr[H + j] = z;
+    gr[2 * H + j] = n;
+    hn_out[j] = hn;
+    out[j] = (T(1) - z) * n + z * hp[j];
+  }
+}
+
+// hh: [B, 3H] = h·W_hhᵀ; b_hh: [3H] (zeros when the layer has no bias).
 template <class T>
 void gru_forward_step(int64_t B, int64_t H, const T* x_gates, const T* hh, const T* b_hh, const T* h_prev, T* gates,
                       T* hidden_n, T* h) {
   parallel_for(0, B, rows_per_task(H), [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      const T* x = x_gates + b * 3 * H;
-      const T* hb = hh + b * 3 * H;
-      const T* hp = h_prev + b * H;
-      T* gr = gates + b * 3 * H;
-      T* hn_out = hidden_n + b * H;
-      T* out = h + b * H;
-      for (int64_t j = 0; j < H; ++j) {
-        const T hr = hb[j] + (b_hh ? b_hh[j] : T(0));
-        const T hz = hb[H + j] + (b_hh ? b_hh[H + j] : T(0));
-        const T hn = hb[2 * H + j] + (b_hh ? b_hh[2 * H + j] : T(0));
-        const T r = fast::sigmoid(x[j] + hr);
-        const T z = fast::sigmoid(x[H + j] + hz);
-        const T n = fast::tanh(x[2 * H + j] + r * hn);
-        gr[j] = r;
-        gr[H + j] = z;
-        gr[2 * H + j] = n;
-        hn_out[j] = hn;
-        out[j] = (T(1) - z) * n + z * hp[j];
-      }
-    }
+    for (int64_t b = b0; b < b1; ++b)
+      gru_forward_row<T>(H, x_gates + b * 3 * H, hh + b * 3 * H, b_hh, h_prev + b * H, gates + b * 3 * H,
+                         hidden_n + b * H, h + b * H);
   });
 }
 
 // From dL/dh' = grad_h + dh (dh holds the gradient coming back through W_hh from the next
-// step): dx_gates, dh_gates, and dh ← dL/dh'·z (the direct part of dL/dh_prev).
+// step): dx_gates, dh_gates, and dh ← dL/dh'·z (the direct part of dL/dh_prev). One row per
+// call of a __restrict function, so that the loop vectorizes.
+template <class T>
+__attribute__((noinline)) void gru_backward_row(int64_t H, const T* __restrict gr, const T* __restrict hn,
+                                                const T* __restrict hp, const T* __restrict gh, T* __restrict dhb,
+                                                T* __restrict dxb, T* __restrict dhhb) {
+  for (int64_t j = 0; j < H; ++j) {
+    const T r = gr[j], z = gr[H + j], n = gr[2 * H + j];
+    const T d = gh[j] + dhb[j];
+    const T dn = d * (T(1) - z) * (T(1) - n * n);
+    const T dz = d * (hp[j] - n) * z * (T(1) - z);
+    const T dr = dn * hn[j] * r * (T(1) - r);
+    dxb[j] = dr;
+    dxb[H + j] = dz;
+    dxb[2 * H + j] = dn;
+    dhhb[j] = dr;
+    dhhb[H + j] = dz;
+    dhhb[2 * H + j] = dn * r;
+    dhb[j] = d * z;
+  }
+}
+
 template <class T>
 void gru_backward_step(int64_t B, int64_t H, const T* gates, const T* hidden_n, const T* h_prev, const T* grad_h,
                        T* dh, T* dx, T* dhh) {
   parallel_for(0, B, rows_per_task(H), [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      const T* gr = gates + b * 3 * H;
-      const T* hn = hidden_n + b * H;
-      const T* hp = h_prev + b * H;
-      const T* gh = grad_h + b * H;
-      T* dhb = dh + b * H;
-      T* dxb = dx + b * 3 * H;
-      T* dhhb = dhh + b * 3 * H;
-      for (int64_t j = 0; j < H; ++j) {
-        const T r = gr[j], z = gr[H + j], n = gr[2 * H + j];
-        const T d = gh[j] + dhb[j];
-        const T dn = d * (T(1) - z) * (T(1) - n * n);
-        const T dz = d * (hp[j] - n) * z * (T(1) - z);
-        const T dr = dn * hn[j] * r * (T(1) - r);
-        dxb[j] = dr;
-        dxb[H + j] = dz;
-        dxb[2 * H + j] = dn;
-        dhhb[j] = dr;
-        dhhb[H + j] = dz;
-        dhhb[2 * H + j] = dn * r;
-        dhb[j] = d * z;
-      }
-    }
+    for (int64_t b = b0; b < b1; ++b)
+      gru_backward_row<T>(H, gates + b * 3 * H, hidden_n + b * H, h_prev + b * H, grad_h + b * H, dh + b * H,
+                          dx + b * 3 * H, dhh + b * 3 * H);
   });
 }
 
@@ -261,7 +265,7 @@ GruLayerResult gru_layer(const Tensor& x_gates, const Tensor& w_hh, const Tensor
   const Dtype dt = x_gates.dtype();
   GruLayerResult r{empty({T_, B, H}, dt), empty({T_, B, 3 * H}, dt), empty({T_, B, H}, dt)};
   const Tensor xg = contiguous(x_gates), w = contiguous(w_hh);
-  const Tensor bias = b_hh.defined() ? contiguous(b_hh) : Tensor();
+  const Tensor bias = b_hh.defined() ? contiguous(b_hh) : zeros({3 * H}, dt);  // no branch per element
   const Tensor h_init = contiguous_or_zeros(h0, B, H, dt);
   Tensor hh = zeros({B, 3 * H}, dt);  // h·W_hhᵀ of the current step
   dispatch_floating(dt, [&](auto tag) {
@@ -270,7 +274,7 @@ GruLayerResult gru_layer(const Tensor& x_gates, const Tensor& w_hh, const Tensor
     for (int64_t t = 0; t < T_; ++t) {
       const T* h_prev = t == 0 ? at<T>(h_init) : at<T>(r.output, (t - 1) * step);
       if (t > 0 || h0.defined()) gemm(false, true, B, 3 * H, H, T(1), h_prev, H, at<T>(w), H, T(0), at<T>(hh), 3 * H);
-      gru_forward_step<T>(B, H, at<T>(xg, t * gate_step), at<T>(hh), bias.defined() ? at<T>(bias) : nullptr, h_prev,
+      gru_forward_step<T>(B, H, at<T>(xg, t * gate_step), at<T>(hh), at<T>(bias), h_prev,
                           at<T>(r.gates, t * gate_step), at<T>(r.hidden_n, t * step), at<T>(r.output, t * step));
     }
   });
