@@ -89,8 +89,17 @@ template <class T, class Visit> void with_unary(Unary op, double param, const Vi
   const T c = T(param);
   switch (op) {
     case Unary::Neg: return visit([](T x) { return T(-x); });
-    case Unary::Abs: return visit([](T x) { return T(x < 0 ? -x : x); });
-    case Unary::Sign: return visit([](T x) { return T((T(0) < x) - (x < T(0))); });
+    // A bool is its own absolute value and its own sign (and comparing it with 0 warns).
+    case Unary::Abs:
+      return visit([](T x) {
+        if constexpr (std::is_same_v<T, bool>) return x;
+        else return T(x < 0 ? -x : x);
+      });
+    case Unary::Sign:
+      return visit([](T x) {
+        if constexpr (std::is_same_v<T, bool>) return x;
+        else return T((T(0) < x) - (x < T(0)));
+      });
     case Unary::Square: return visit([](T x) { return T(x * x); });
     case Unary::LogicalNot: return visit([](T x) { return T(!x); });
     default: break;
