@@ -5,6 +5,7 @@
 // Binary ops broadcast like NumPy and promote dtypes like PyTorch (bool < int64 < float32 <
 // float64); math on integers (exp, sqrt, /) computes in float32.
 #include <concepts>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -109,6 +110,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 // Views share storage with their input; reshape copies only when no view is possible.
 Tensor view(const Tensor& a, const Shape& shape);  // one size may be -1
 Tensor reshape(const Tensor& a, const Shape& shape);
+// The same with the sizes written in place, `x.view({B, T, C})`: no std::vector is made, so a
+// training step that reshapes asks the system allocator for nothing (as libtorch's IntArrayRef).
+Tensor view(const Tensor& a, std::initializer_list<int64_t> shape);
+Tensor reshape(const Tensor& a, std::initializer_list<int64_t> shape);
 Tensor flatten(const Tensor& a, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);
 Tensor t(const Tensor& a);  // transpose of a 2-D tensor (1-D and 0-d unchanged)
@@ -211,6 +216,42 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
                      int64_t ignore_index = -100, double label_smoothing = 0.0);
 // Stable max(x, 0) − x·y + log(1 + e^−|x|) per element, then reduced. input, target: same shape.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction = kMean);
+
+// ---- sequence models (ops/triangular.cpp, ops/sampling.cpp, ops/embedding.cpp, ops/layer_norm.cpp,
+//      ops/attention.cpp, ops/rnn.cpp) -------------------------------------------------------
+// a: [.., M, N] -> the lower (j − i <= diagonal) or upper (j − i >= diagonal) triangle of each
+// matrix, zeros elsewhere.
+Tensor tril(const Tensor& a, int64_t diagonal = 0);
+Tensor triu(const Tensor& a, int64_t diagonal = 0);
+// probs: [C] or [R, C] non-negative weights (not necessarily normalized) -> int64 [n] or [R, n]
+// category indices drawn from the default generator. Not differentiable.
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false);
+// weight: [V, D]  indices: int64 [..] in [0, V)  ->  [.., D], the rows of weight (ATen's order).
+Tensor embedding(const Tensor& weight, const Tensor& indices);
+// x: [.., *normalized_shape], normalized over its last dims by each sample's mean and (biased)
+// variance, then ·weight + bias (each normalized_shape, or undefined). Twice differentiable.
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5);
+// softmax(a·scale + mask) along the last dim in one fused pass: attention's weights. a: [.., L, S]
+// scores; mask: a float tensor added to the scaled scores (−inf removes a key), broadcast to a's
+// shape, or undefined; is_causal removes key j > query i without any mask tensor. Rows with no
+// key left are NaN, as softmax of −inf is. Twice differentiable.
+Tensor masked_softmax(const Tensor& a, const Tensor& mask = {}, double scale = 1.0, bool is_causal = false);
+// One LSTM step, as torch.lstm_cell: input [B, I], hx = (h, c) each [B, H], w_ih [4H, I],
+// w_hh [4H, H], biases [4H] or undefined; gates in torch's order i, f, g, o. Returns (h', c').
+// Twice differentiable.
+std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const std::tuple<Tensor, Tensor>& hx, const Tensor& w_ih,
+                                     const Tensor& w_hh, const Tensor& b_ih = {}, const Tensor& b_hh = {});
+// One LSTM layer over a whole sequence (what nn::LSTM runs per layer): x_gates [T, B, 4H] is the
+// input already projected, x·W_ihᵀ + b_ih + b_hh, for every step; h0, c0: [B, H] or undefined
+// (zeros). Returns (output [T, B, H], h_n, c_n). First-order gradients only.
+std::tuple<Tensor, Tensor, Tensor> lstm_layer(const Tensor& x_gates, const Tensor& w_hh, const Tensor& h0 = {},
+                                              const Tensor& c0 = {});
+// One GRU layer over a sequence: x_gates [T, B, 3H] = x·W_ihᵀ + b_ih for every step (r, z, n),
+// w_hh [3H, H], b_hh [3H] or undefined, h0 [B, H] or undefined. Returns (output [T, B, H], h_n).
+// First-order gradients only.
+std::tuple<Tensor, Tensor> gru_layer(const Tensor& x_gates, const Tensor& w_hh, const Tensor& b_hh = {},
+                                     const Tensor& h0 = {});
 
 // ---- integer scalars ----------------------------------------------------------------------
 // A double scalar is what a Python float is to PyTorch: an int64 or bool tensor meeting one

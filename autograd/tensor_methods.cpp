@@ -10,6 +10,8 @@ Tensor Tensor::to(Dtype dtype) const { return descent::to(*this, dtype); }
 
 Tensor Tensor::view(const Shape& shape) const { return descent::view(*this, shape); }
 Tensor Tensor::reshape(const Shape& shape) const { return descent::reshape(*this, shape); }
+Tensor Tensor::view(std::initializer_list<int64_t> shape) const { return descent::view(*this, shape); }
+Tensor Tensor::reshape(std::initializer_list<int64_t> shape) const { return descent::reshape(*this, shape); }
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const { return descent::flatten(*this, start_dim, end_dim); }
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const { return descent::transpose(*this, dim0, dim1); }
 Tensor Tensor::t() const { return descent::t(*this); }

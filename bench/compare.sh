@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
 done
 build=${positional[0]:-build}
 cases=("${positional[@]:1}")
-[ ${#cases[@]} -gt 0 ] || cases=(mlp_train cnn_train lenet5_train cnn_convs tiny_add tiny_mlp adam_step linear_gemm)
+[ ${#cases[@]} -gt 0 ] || cases=(mlp_train cnn_train lenet5_train cnn_convs tiny_add tiny_mlp adam_step linear_gemm gpt_train lstm_train)
 rounds=${ROUNDS:-3}
 
 # ---- The instruction set: refuse what the CPU lacks, then set (or clear) each library's variable.

@@ -23,6 +23,8 @@
 
 #include <descent/descent.h>
 
+#include "common/language_models.h"  // examples/common: char_gpt's model, for gpt_train
+
 using namespace descent;
 using Clock = std::chrono::steady_clock;
 
@@ -148,6 +150,41 @@ std::map<std::string, Case> cases() {
       p->zero_grad();
       Tensor out = linear(tanh(linear(x, w1, b1)), w2, b2);
       out.sum().backward();
+    });
+  }};
+
+  // The char_gpt default model (nanoGPT's CPU configuration), one AdamW step on 12 × 64 tokens,
+  // as char_gpt trains it: weight decay on the 2-D weights only, clipping at norm 1.
+  c["gpt_train"] = {20, 12, [] {
+    auto model = std::make_shared<examples::GPT>(examples::ModelConfig());
+    std::vector<Tensor> decay, no_decay;
+    for (const Tensor& p : model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+    auto opt = std::make_shared<optim::AdamW>(decay, optim::AdamWOptions(1e-3).betas({0.9, 0.99}).weight_decay(0.1));
+    opt->add_param_group(no_decay, optim::AdamWOptions(1e-3).betas({0.9, 0.99}).weight_decay(0.0));
+    const std::vector<Tensor> params = model->parameters();
+    Tensor x = randint(0, 65, {12, 64}), y = randint(0, 65, {12, 64});
+    return std::function<void()>([=] {
+      opt->zero_grad();
+      Tensor loss = nn::functional::cross_entropy(model->forward(x).view({-1, 65}), y.view({-1}));
+      loss.backward();
+      nn::utils::clip_grad_norm_(params, 1.0);
+      opt->step();
+    });
+  }};
+  // LSTM 2 layers 65 → 256, sequence 64, batch 32, Linear 256 → 65, cross-entropy, Adam.
+  c["lstm_train"] = {10, 32, [] {
+    auto lstm = std::make_shared<nn::LSTM>(nn::LSTMOptions(65, 256).num_layers(2).batch_first(true));
+    auto head = std::make_shared<nn::Linear>(256, 65);
+    std::vector<Tensor> params = lstm->parameters();
+    for (const Tensor& p : head->parameters()) params.push_back(p);
+    auto opt = std::make_shared<optim::Adam>(params, optim::AdamOptions(1e-3));
+    Tensor x = randn({32, 64, 65}), y = randint(0, 65, {32, 64});
+    return std::function<void()>([=] {
+      opt->zero_grad();
+      Tensor logits = head->forward(std::get<0>(lstm->forward(x)));
+      Tensor loss = nn::functional::cross_entropy(logits.reshape({-1, 65}), y.reshape({-1}));
+      loss.backward();
+      opt->step();
     });
   }};
 

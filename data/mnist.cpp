@@ -26,7 +26,7 @@ std::string hex(uint32_t v) {
 
 // `name` or `name`.gz in root, whichever exists (plain first).
 std::string find_file(const std::string& root, const std::string& name) {
-  for (const std::string candidate : {name, name + ".gz"}) {
+  for (const std::string& candidate : {name, name + ".gz"}) {
     const fs::path path = fs::path(root) / candidate;
     if (fs::exists(path)) return path.string();
   }

@@ -13,7 +13,7 @@
 // simulates the clients in turn; with --distributed (under mpirun) the clients of a round are
 // spread over the ranks and their weighted sums added up with one all_reduce.
 //
-//   build/examples/fedavg_mnist --data ../shared/data/mnist --model 2nn --local-epochs 1 --local-batch 10 \
+//   build/examples/fedavg_mnist --data ../shared/data/mnist --model 2nn --local-epochs 1 --local-batch 10
 //       --split iid --lr 0.1 --target-accuracy 0.97
 //
 // --plot FILE.png draws the test accuracy by round, with --plot-with A.csv,B.csv earlier runs'

@@ -5,6 +5,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
+#include "nn/functional_call.h"
 #include "nn/init.h"
 #include "tensor/check.h"
 
@@ -57,7 +58,8 @@ Tensor BatchNormBase::forward(const Tensor& x) {
     // without a momentum the running statistics are the plain average of every batch so far
     if (!options.momentum()) momentum = 1.0 / double(num_batches_tracked.item<int64_t>());
   }
-  return batch_norm(x, weight, bias, running_mean, running_var, is_training() || !tracking, momentum, options.eps());
+  return batch_norm(x, param(weight), param(bias), running_mean, running_var, is_training() || !tracking, momentum,
+                    options.eps());
 }
 
 void BatchNormBase::pretty_print(std::ostream& os) const {

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "autograd/ops.h"
+#include "nn/functional_call.h"
 #include "nn/init.h"
 #include "tensor/check.h"
 
@@ -29,7 +30,8 @@ void Conv2d::reset_parameters() {
 }
 
 Tensor Conv2d::forward(const Tensor& x) const {
-  return conv2d(x, weight, bias, options.stride().shape(), options.padding().shape(), options.dilation().shape());
+  return conv2d(x, param(weight), param(bias), options.stride().shape(), options.padding().shape(),
+                options.dilation().shape());
 }
 
 void Conv2d::pretty_print(std::ostream& os) const {

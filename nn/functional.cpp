@@ -44,4 +44,9 @@ Tensor sigmoid(const Tensor& input) { return descent::sigmoid(input); }
 Tensor tanh(const Tensor& input) { return descent::tanh(input); }
 Tensor gelu(const Tensor& input, const GELUFuncOptions& options) { return descent::gelu(input, options.approximate()); }
 
+Tensor embedding(const Tensor& input, const Tensor& weight) { return descent::embedding(weight, input); }
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options) {
+  return descent::layer_norm(input, options.normalized_shape(), options.weight(), options.bias(), options.eps());
+}
+
 }  // namespace descent::nn::functional

@@ -5,6 +5,7 @@
 // except where the function needs tensors the module owns (conv2d's bias, batch_norm's weight).
 #include "autograd/ops.h"
 #include "nn/activation.h"
+#include "nn/attention.h"
 #include "nn/dropout.h"
 #include "nn/flatten.h"
 #include "nn/loss.h"
@@ -29,6 +30,14 @@ struct BatchNormFuncOptions {
 struct DropoutFuncOptions {
   DESCENT_ARG(double, p) = 0.5;
   DESCENT_ARG(bool, training) = true;
+};
+struct LayerNormFuncOptions {
+  LayerNormFuncOptions(std::vector<int64_t> normalized_shape)  // NOLINT: implicit on purpose
+      : normalized_shape_(std::move(normalized_shape)) {}
+  DESCENT_ARG(std::vector<int64_t>, normalized_shape);
+  DESCENT_ARG(Tensor, weight);
+  DESCENT_ARG(Tensor, bias);
+  DESCENT_ARG(double, eps) = 1e-5;
 };
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 using AvgPool2dFuncOptions = AvgPool2dOptions;
@@ -57,6 +66,9 @@ Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& options = {})
 Tensor sigmoid(const Tensor& input);
 Tensor tanh(const Tensor& input);
 Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {});
+// input: int64 [..] indices into weight [V, D] -> [.., D] (scaled_dot_product_attention: nn/attention.h)
+Tensor embedding(const Tensor& input, const Tensor& weight);
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
 
 // ---- losses (formulas in nn/loss.h) -------------------------------------------------------
 // input, target: same shape

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "autograd/ops.h"
+#include "nn/functional_call.h"
 #include "nn/init.h"
 #include "tensor/check.h"
 
@@ -26,7 +27,7 @@ void Linear::reset_parameters() {
   }
 }
 
-Tensor Linear::forward(const Tensor& x) const { return linear(x, weight, bias); }
+Tensor Linear::forward(const Tensor& x) const { return linear(x, param(weight), param(bias)); }
 
 void Linear::pretty_print(std::ostream& os) const {
   os << "Linear(in_features=" << options.in_features() << ", out_features=" << options.out_features()

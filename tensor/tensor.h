@@ -11,6 +11,7 @@
 // Read next: tensor/factory.h (making tensors), autograd/ops.h (every op), tensor/kernels/.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -102,6 +103,8 @@ class Tensor {
 
   Tensor view(const Shape& shape) const;
   Tensor reshape(const Shape& shape) const;
+  Tensor view(std::initializer_list<int64_t> shape) const;  // x.view({B, T, C}): no vector made
+  Tensor reshape(std::initializer_list<int64_t> shape) const;
   Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
   Tensor transpose(int64_t dim0, int64_t dim1) const;
   Tensor t() const;

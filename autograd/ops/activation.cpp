@@ -85,6 +85,7 @@ Tensor gelu(const Tensor& a, const std::string& approximate) {
   Tensor out = kernels::unary(exact ? Unary::Gelu : Unary::GeluTanh, x);
   if (auto node = record("gelu", out, {x})) {
     node->set_backward([x = node->save(x), exact](const Tensor& g, const Node&) -> Grads {
+      if (!differentiating_backward()) return {kernels::gelu_backward(g, x, !exact)};  // one fused pass
       if (exact) {
         Tensor cdf = (erf(x * (std::numbers::sqrt2 / 2)) + 1.0) * 0.5;
         Tensor pdf = exp(x * x * -0.5) * (std::numbers::inv_sqrtpi / std::numbers::sqrt2);

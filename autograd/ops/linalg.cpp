@@ -66,10 +66,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     CHECK(bias.dtype() == x.dtype(), "linear: dtype mismatch: input is ", dtype_name(x.dtype()), ", bias is ",
           dtype_name(bias.dtype()));
   }
-  if (x.dim() != 2) {
-    Shape out_shape(x.sizes().begin(), x.sizes().end() - 1);
+  if (x.dim() != 2) {  // [.., in] as rows [R, in] (Dims, not Shape: no allocation per call)
+    Dims out_shape(x.sizes().begin(), x.sizes().end() - 1);
+    const int64_t rows = numel_of(out_shape);
     out_shape.push_back(weight.sizes()[0]);
-    return reshape(linear(reshape(x, {-1, x.sizes().back()}), weight, bias), out_shape);
+    return reshape_to(linear(reshape_to(x, {rows, x.sizes().back()}), weight, bias), out_shape);
   }
   checked_numel({x.sizes()[0], weight.sizes()[0]}, "linear");
   Tensor out = kernels::linear(x, weight, bias);

@@ -113,6 +113,18 @@ Tensor reshape(const Tensor& a, const Shape& shape) {
   return reshape_to(a, infer_shape(shape, a.numel(), "reshape"));
 }
 
+Tensor view(const Tensor& a, std::initializer_list<int64_t> shape) {
+  check_defined(a, "view");
+  CHECK(shape.size() <= Dims::kMaxDims, "view: at most ", Dims::kMaxDims, " dims, got ", shape.size());
+  return view_to(a, infer_shape(Dims(shape), a.numel(), "view"));
+}
+
+Tensor reshape(const Tensor& a, std::initializer_list<int64_t> shape) {
+  check_defined(a, "reshape");
+  CHECK(shape.size() <= Dims::kMaxDims, "reshape: at most ", Dims::kMaxDims, " dims, got ", shape.size());
+  return reshape_to(a, infer_shape(Dims(shape), a.numel(), "reshape"));
+}
+
 // view and reshape to sizes without a -1: the work of the two above, and what the ops here and
 // their backward call (a Dims needs no allocation, a Shape does).
 Tensor ops_detail::view_to(const Tensor& a, const Dims& sizes) {

@@ -139,4 +139,12 @@ Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vecto
   return f;
 }
 
+int64_t extra_int(const Flags& flags, const std::string& name, int64_t min) {
+  return at_least<int64_t>(name, flags.extra.at(name), min);
+}
+
+double extra_double(const Flags& flags, const std::string& name, double min) {
+  return at_least<double>(name, flags.extra.at(name), min);
+}
+
 }  // namespace examples

@@ -53,4 +53,9 @@ struct ExtraFlag {
 Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vector<ExtraFlag>& extra = {},
                   const std::set<std::string>& not_applicable = {});
 
+// An example-specific flag's value read as a number at least `min`, with the same errors as the
+// table's flags ("bad value 'x' for --n-layer (expected a number)", "... (must be >= 1)").
+int64_t extra_int(const Flags& flags, const std::string& name, int64_t min);
+double extra_double(const Flags& flags, const std::string& name, double min);
+
 }  // namespace examples

@@ -21,7 +21,7 @@ constexpr int64_t kChunk = 1 << 15;  // elements per partial result
 double grad_power_sum(const Tensor& grad, double p) {
   const Tensor g = grad.contiguous();
   const int64_t n = g.numel(), chunks = (n + kChunk - 1) / kChunk;
-  std::vector<double> partial(size_t(chunks), 0.0);
+  CachedVector<double> partial(size_t(chunks), 0.0);  // from the caching allocator: no malloc per step
   dispatch_floating(g.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const T* x = g.data_ptr<T>();

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "tensor/factory.h"
+#include "tensor/kernels/fast_math.h"
 #include "tensor/kernels/loop.h"
 
 namespace descent::kernels {
@@ -88,8 +89,17 @@ template <class T, class Visit> void with_unary(Unary op, double param, const Vi
   const T c = T(param);
   switch (op) {
     case Unary::Neg: return visit([](T x) { return T(-x); });
-    case Unary::Abs: return visit([](T x) { return T(x < 0 ? -x : x); });
-    case Unary::Sign: return visit([](T x) { return T((T(0) < x) - (x < T(0))); });
+    // A bool is its own absolute value and its own sign (and comparing it with 0 warns).
+    case Unary::Abs:
+      return visit([](T x) {
+        if constexpr (std::is_same_v<T, bool>) return x;
+        else return T(x < 0 ? -x : x);
+      });
+    case Unary::Sign:
+      return visit([](T x) {
+        if constexpr (std::is_same_v<T, bool>) return x;
+        else return T((T(0) < x) - (x < T(0)));
+      });
     case Unary::Square: return visit([](T x) { return T(x * x); });
     case Unary::LogicalNot: return visit([](T x) { return T(!x); });
     default: break;
@@ -114,12 +124,15 @@ template <class T, class Visit> void with_unary(Unary op, double param, const Vi
         return visit([c](T x) { return T(std::pow(x, c)); });
       case Unary::LeakyRelu: return visit([c](T x) { return x > T(0) ? x : c * x; });
       case Unary::Softplus: return visit([](T x) { return x > T(20) ? x : std::log1p(std::exp(x)); });
+      // (fast:: keeps these loops vectorized in float32; for double it is std::, fast_math.h)
       case Unary::Gelu:
-        return visit([](T x) { return T(0.5) * x * (T(1) + std::erf(x * T(std::numbers::sqrt2 / 2))); });
+        return visit([](T x) DESCENT_FAST_LAMBDA {
+          return T(0.5) * x * (T(1) + fast::erf(x * T(std::numbers::sqrt2 / 2)));
+        });
       case Unary::GeluTanh:
-        return visit([](T x) {
+        return visit([](T x) DESCENT_FAST_LAMBDA {
           const T k = T(std::numbers::sqrt2 * std::numbers::inv_sqrtpi);  // sqrt(2/pi)
-          return T(0.5) * x * (T(1) + std::tanh(k * (x + T(0.044715) * x * x * x)));
+          return T(0.5) * x * (T(1) + fast::tanh(k * (x + T(0.044715) * x * x * x)));
         });
       default: break;
     }
@@ -261,6 +274,30 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
                                                      ? *reinterpret_cast<const T*>(p[2] + i * s[2])
                                                      : *reinterpret_cast<const T*>(p[3] + i * s[3]);
     });
+  });
+  return out;
+}
+
+Tensor gelu_backward(const Tensor& grad, const Tensor& input, bool tanh_approximation) {
+  Tensor out = empty(grad.sizes(), grad.dtype());
+  dispatch_floating(grad.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T k = T(std::numbers::sqrt2 * std::numbers::inv_sqrtpi);  // sqrt(2/pi)
+    const T inv_sqrt2 = T(std::numbers::sqrt2 / 2), inv_sqrt2pi = T(std::numbers::inv_sqrtpi / std::numbers::sqrt2);
+    auto run = [&](auto f) {
+      map2<T, T, T>(grad.sizes(), first_byte(out), strides_of(out), first_byte(grad), strides_of(grad),
+                    first_byte(input), broadcast_byte_strides(input, grad.sizes()), f);
+    };
+    if (tanh_approximation) {
+      run([=](T g, T x) DESCENT_FAST_LAMBDA {
+        const T t = fast::tanh(k * (x + T(0.044715) * x * x * x));
+        return g * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * k * (T(1) + T(3 * 0.044715) * x * x));
+      });
+    } else {
+      run([=](T g, T x) DESCENT_FAST_LAMBDA {  // Φ(x) + x·φ(x)
+        return g * (T(0.5) * (T(1) + fast::erf(x * inv_sqrt2)) + x * fast::exp(T(-0.5) * x * x) * inv_sqrt2pi);
+      });
+    }
   });
   return out;
 }

@@ -39,6 +39,9 @@ void unary_(Unary op, const Tensor& self, double param = 0.0);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);  // cond kBool; a, b same dtype
 // grad where input > threshold, else 0: ReLU's backward in one pass (same shapes and dtype).
 Tensor threshold_backward(const Tensor& grad, const Tensor& input, double threshold);
+// GELU's backward in one pass: grad·(Φ(x) + x·φ(x)), or the derivative of the tanh
+// approximation (same shapes and dtype; the formulas are gelu's, autograd/ops/activation.cpp).
+Tensor gelu_backward(const Tensor& grad, const Tensor& input, bool tanh_approximation);
 Tensor clamp(const Tensor& a, double lo, double hi);                   // ±inf for an open side
 void clamp_(const Tensor& self, double lo, double hi);
 

@@ -66,6 +66,8 @@ TEST_CASE("every example program starts with the cpu line") {
   const std::string mnist = scratch("cpu_line_mnist"), cifar = scratch("cpu_line_cifar");
   test::write_mnist_folder(mnist, 64, 20);
   test::write_cifar_binary(cifar, 10, 20);
+  const std::string text = scratch("cpu_line_text.txt");
+  std::ofstream(text) << std::string(200, 'a') + std::string(200, 'b');
   const std::vector<std::pair<std::string, std::string>> runs = {
       {"linear_regression", "--epochs 1 --variant batch"},
       {"iris_hinge", "--epochs 1"},
@@ -73,7 +75,9 @@ TEST_CASE("every example program starts with the cpu line") {
       {"mnist_cnn", "--epochs 1 --model lenet5 --data " + mnist},
       {"cifar_cnn", "--epochs 1 --data " + cifar},
       {"optimizer_paths", "--out " + scratch("cpu_line_paths")},
-      {"autograd_tour", "--out " + scratch("cpu_line_tour")}};
+      {"autograd_tour", "--out " + scratch("cpu_line_tour")},
+      {"char_gpt", "--data " + text + " --max-iters 1 --n-layer 1 --n-head 1 --n-embd 8 --block-size 8 --eval-iters 1"},
+      {"maml_sinusoid", "--iterations 1 --meta-batch 1"}};
   for (const auto& [program, args] : runs) {
     INFO(program << " " << args);
     first_line(run_example(program, args));
