@@ -114,11 +114,14 @@ TEST_CASE("mnist_mlp killed at random moments with --checkpoint resumes exactly 
     // Wait for the first epoch's line (its checkpoint is being written right after it), then
     // kill at a random moment of the epochs that follow.
     REQUIRE(wait_for_line(out, "epoch 1/4"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 600)(random)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 300)(random)));
     ::kill(pid, SIGKILL);
     ::close(out);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    // On a fast machine the run may have ended before the kill: then there is nothing to resume
+    // (its last checkpoint is epoch 4), and the round only checks that the file is whole.
+    const bool killed = WIFSIGNALED(status);
     const std::string resumed_csv = scratch("kill_resumed_" + std::to_string(round) + ".csv");
     std::string resume;
     for (const std::string& f : with({"--resume", ckpt, "--metrics", resumed_csv})) resume += " " + f;
@@ -126,7 +129,8 @@ TEST_CASE("mnist_mlp killed at random moments with --checkpoint resumes exactly 
     INFO("round " << round << "\nstdout:\n" << o.out << "stderr:\n" << o.err);
     REQUIRE(o.status == 0);
     REQUIRE(o.out.rfind("resumed from " + ckpt + " after epoch ") != std::string::npos);
-    REQUIRE(test::csv_without_seconds(resumed_csv) == expected);
+    if (killed) REQUIRE(test::csv_without_seconds(resumed_csv) == expected);
+    else REQUIRE(o.out.find("after epoch 4") != std::string::npos);
   }
 }
 
