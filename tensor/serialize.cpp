@@ -86,6 +86,34 @@ void sync_folder(const std::string& path) {
 
 }  // namespace
 
+// Write a temporary file in the same folder (rename is atomic only within one filesystem),
+// flush it to disk, then rename it over `path`: a reader or a crash sees the old file or the
+// complete new one, never a mix. Any failure removes the temporary file.
+void write_atomically(const std::string& path, const std::vector<std::string_view>& pieces, const std::string& what) {
+  auto fail_here = [&](const std::string& problem) { throw std::runtime_error(what + " " + path + ": " + problem); };
+  const std::string tmp = temp_name(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail_here("cannot create " + tmp + ": " + std::strerror(errno));
+  auto abandon = [&](const char* problem, int err) {  // err is read before close/unlink change errno
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    fail_here(std::string(problem) + ": " + std::strerror(err));
+  };
+  for (std::string_view piece : pieces)
+    for (size_t done = 0; done < piece.size();) {
+      const ssize_t n = ::write(fd, piece.data() + done, piece.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) abandon("write failed", errno);
+      done += size_t(n);
+    }
+  if (::fsync(fd) != 0) abandon("could not flush to disk", errno);
+  const int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) abandon("could not flush to disk", errno);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) abandon("could not rename the temporary file", errno);
+  sync_folder(path);
+}
+
 void OutputArchive::write(const std::string& name, const Tensor& t) {
   Tensor copy = kernels::cast(t.detach(), t.dtype());  // contiguous, and later changes to t don't leak in
   entries_.emplace_back(name, copy);
@@ -120,29 +148,7 @@ void OutputArchive::save_to(const std::string& path) const {
                          uInt(w.bytes.size() - entry_start))));
   }
 
-  // Write a temporary file in the same folder (rename is atomic only within one filesystem),
-  // flush it to disk, then rename it over `path`: a reader or a crash sees the old checkpoint
-  // or the complete new one, never a mix. Any failure removes the temporary file.
-  const std::string tmp = temp_name(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, "cannot create " + tmp + ": " + std::strerror(errno));
-  auto abandon = [&](const char* what, int err) {  // err is read before close/unlink change errno
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    fail(path, std::string(what) + ": " + std::strerror(err));
-  };
-  for (size_t done = 0; done < w.bytes.size();) {
-    const ssize_t n = ::write(fd, w.bytes.data() + done, w.bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) abandon("write failed", errno);
-    done += size_t(n);
-  }
-  if (::fsync(fd) != 0) abandon("could not flush to disk", errno);
-  const int closed = ::close(fd);
-  fd = -1;
-  if (closed != 0) abandon("could not flush to disk", errno);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) abandon("could not rename the temporary file", errno);
-  sync_folder(path);
+  write_atomically(path, {std::string_view(w.bytes)}, "checkpoint");
 }
 
 void InputArchive::load_from(const std::string& path) {

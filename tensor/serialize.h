@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -41,6 +42,14 @@ class OutputArchive {
  private:
   std::vector<std::pair<std::string, Value>> entries_;
 };
+
+// Writes `pieces` one after another to `path` the way checkpoints are saved: into a temporary
+// file `path.tmp.<pid>.<n>` in the same folder, flushed to disk (fsync), then renamed over
+// `path` (and the folder flushed), so that `path` is always the old file or the complete new one.
+// On failure the temporary file is removed and std::runtime_error says
+// "<what> <path>: <problem>" (what: "checkpoint", "safetensors file"). The pieces are written
+// as they are, so a large tensor is not copied into one buffer first.
+void write_atomically(const std::string& path, const std::vector<std::string_view>& pieces, const std::string& what);
 
 class InputArchive {
  public:
