@@ -14,4 +14,5 @@
 #include "nn/module.h"
 #include "nn/options.h"
 #include "nn/pooling.h"
+#include "nn/safetensors.h"
 #include "nn/sequential.h"
