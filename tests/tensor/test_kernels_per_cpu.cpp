@@ -57,10 +57,12 @@ TEST_CASE("float32 GEMMs on this path match the plain path and float64 for every
   if (skip_if_path_unavailable()) return;
   // Sizes past the tile and block edges of every instruction set's kernel (isa/isa.h: tiles 6×16,
   // 12×8, 8×32, 16×16, 8×12, 16×4; blocks of 96 or 128 rows, 256-deep, 1024-wide), products one
-  // vector wide, deep ones split into equal slices, and the shapes of the benchmarks' layers.
+  // vector wide, deep ones split into equal slices, and the shapes of the benchmarks' layers
+  // (64×256×512: an MLP's hidden layer, cut into two halves of 128 columns).
   struct Case { int64_t m, n, k; };
   for (Case c : {Case{37, 70, 300}, Case{150, 45, 600}, Case{13, 1100, 40}, Case{150, 16, 560}, Case{16, 150, 300},
-                 Case{97, 8, 130}, Case{64, 128, 1100}, Case{129, 33, 1}, Case{64, 512, 784}}) {
+                 Case{97, 8, 130}, Case{64, 128, 1100}, Case{129, 33, 1}, Case{64, 512, 784},
+                 Case{64, 256, 512}}) {
     const std::vector<float> a = filled(c.m * c.k, 0.37), b = filled(c.k * c.n, 0.11), c0 = filled(c.m * c.n, 0.05);
     for (bool ta : {false, true})
       for (bool tb : {false, true})
