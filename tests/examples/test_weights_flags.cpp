@@ -91,7 +91,7 @@ TEST_CASE("mnist_cnn --save-weights names LeNet-5's layers as torch's nn.Sequent
   REQUIRE(o.out.find("epoch 1/1") == std::string::npos);
 }
 
-TEST_CASE("--load-weights of an absent or damaged file, or with --resume: one line on stderr, exit status 2") {
+TEST_CASE("a --load-weights file that is absent or damaged, or given with --resume: one line on stderr, exit status 2") {
   const std::string path = scratch("iris_for_errors.safetensors");
   REQUIRE(run_example("iris_hinge", "--epochs 1 --save-weights " + path).status == 0);
   require_usage_error(run_example("iris_hinge", "--load-weights " + scratch("absent.safetensors")), "iris_hinge",
