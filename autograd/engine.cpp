@@ -8,6 +8,10 @@
 //      adds the result to the input's Node buffer, or to the leaf's grad().
 //   4. Release: unless retain_graph, each Node drops its backward function (and with it the
 //      tensors it saved) as soon as it has run.
+// A leaf's gradient is delivered (its hooks run, grad() is updated, then its post-accumulate
+// hooks run) as soon as the last Node with an edge to it has run, not at the end of the pass:
+// DistributedDataParallel starts averaging a bucket of gradients while the rest of the pass
+// is still computing. Callbacks queued during the pass (queue_callback) run after everything.
 // Backward runs with grad mode off, or on when create_graph is set: the formulas are ordinary
 // ops, so they then record a graph of their own and the result can be differentiated again.
 #include "autograd/engine.h"
@@ -30,6 +34,7 @@ namespace {
 
 std::atomic<int64_t> g_live_nodes{0};
 std::atomic<uint64_t> g_walk_mark{0};
+std::atomic<uint64_t> g_pass_mark{0};  // tells this pass's leaf counts (pending_edges) from stale ones
 
 // True when nobody else can see t's memory, so it may be updated in place.
 bool exclusively_owned(const Tensor& t) {
@@ -121,19 +126,24 @@ std::shared_ptr<Node> record(const char* name, Tensor& out, const std::vector<Te
   return record_inputs(name, out, inputs);
 }
 
+struct Engine;
+thread_local Engine* t_current_engine = nullptr;  // the pass running on this thread, for queue_callback
+
 struct Engine {
   bool retain_graph;
   bool create_graph;
   // autograd::grad: where each requested input's gradient is collected (no grad() is touched).
   bool capturing = false;
   // (an input listed twice gets its gradient twice)
-  std::unordered_map<const Node*, std::vector<size_t>> capture_nodes;
-  std::unordered_map<const AutogradMeta*, std::vector<size_t>> capture_leaves;
-  std::vector<Tensor> captured;
+  std::unordered_map<const Node*, std::vector<size_t>> capture_nodes{};
+  std::unordered_map<const AutogradMeta*, std::vector<size_t>> capture_leaves{};
+  std::vector<Tensor> captured{};
   // Leaves that received gradient in this pass, in order of first arrival. Their
-  // contributions are summed first and delivered once at the end, so a leaf's hooks see its
-  // whole gradient once, as in PyTorch.
-  CachedVector<std::shared_ptr<AutogradMeta>> pending_leaves;
+  // contributions are summed first and delivered once, when the last edge to them has run (or
+  // at the end of the pass), so a leaf's hooks see its whole gradient once, as in PyTorch.
+  CachedVector<std::shared_ptr<AutogradMeta>> pending_leaves{};
+  uint64_t pass_mark = 0;
+  CachedVector<std::function<void()>> callbacks{};  // queue_callback's, run at the end of the pass
 
   void add_to_leaf(const std::shared_ptr<AutogradMeta>& leaf, Tensor g) {
     if (!leaf->pending_grad.defined()) pending_leaves.push_back(leaf);
@@ -158,6 +168,20 @@ struct Engine {
     } else {
       leaf.grad = leaf.grad + g;
     }
+    for (const auto& hook : leaf.post_accumulate_hooks) hook(leaf.grad);
+  }
+
+  // Delivers the leaf's summed contributions now, if it has any not yet delivered.
+  void deliver_pending(AutogradMeta& leaf) {
+    if (!leaf.pending_grad.defined()) return;
+    Tensor g = std::move(leaf.pending_grad);
+    leaf.pending_grad = Tensor();
+    deliver_to_leaf(leaf, std::move(g));
+  }
+
+  // One edge to `leaf` has run (with or without a gradient): the last one delivers.
+  void edge_done(AutogradMeta& leaf) {
+    if (leaf.pending_mark == pass_mark && --leaf.pending_edges == 0) deliver_pending(leaf);
   }
 
   void run(std::span<const Tensor> outputs, std::span<const Tensor> grad_outputs) {
@@ -192,18 +216,31 @@ struct Engine {
     }
     CachedVector<Node*> order;
     walk(roots, order);
+    // Count the edges into each leaf, so that a leaf is delivered when its last one has run.
+    pass_mark = ++g_pass_mark;
+    for (Node* node : order)
+      for (const Edge& e : node->inputs_) {
+        if (!e.leaf) continue;
+        if (e.leaf->pending_mark != pass_mark) e.leaf->pending_mark = pass_mark, e.leaf->pending_edges = 0;
+        ++e.leaf->pending_edges;
+      }
+    Engine* outer = t_current_engine;  // a backward may run inside a hook of another
+    t_current_engine = this;
     try {
       for (Node* node : order) run_node(*node);
-      for (const auto& leaf : pending_leaves) {
-        Tensor g = std::move(leaf->pending_grad);
-        leaf->pending_grad = Tensor();
-        deliver_to_leaf(*leaf, std::move(g));
+      // Leaves given as outputs, and any whose edges ran out of order of the count.
+      for (const auto& leaf : pending_leaves) deliver_pending(*leaf);
+      for (size_t i = 0; i < callbacks.size(); ++i) {  // a callback may queue another
+        std::function<void()> callback = std::move(callbacks[i]);
+        callback();
       }
     } catch (...) {
+      t_current_engine = outer;
       for (Node* node : order) node->grad_buffer_ = Tensor();
       for (const auto& leaf : pending_leaves) leaf->pending_grad = Tensor();
       throw;
     }
+    t_current_engine = outer;
   }
 
   // Fills `order` (consumers first); the vectors come from the caching allocator.
@@ -235,7 +272,11 @@ struct Engine {
   void run_node(Node& node) {
     Tensor g = std::move(node.grad_buffer_);
     node.grad_buffer_ = Tensor();
-    if (!g.defined()) return;  // no gradient reached this node
+    if (!g.defined()) {  // no gradient reached this node
+      for (const Edge& edge : node.inputs_)
+        if (edge.leaf) edge_done(*edge.leaf);
+      return;
+    }
     CHECK(!node.released_, "backward: the graph behind '", node.name_,
           "' was already freed by an earlier backward(); pass retain_graph=true to the first backward() to go "
           "through the graph twice");
@@ -261,7 +302,10 @@ struct Engine {
     if (anomaly_enabled()) check_backward(node.name_, node.inputs_, grads);
     for (size_t i = 0; i < node.inputs_.size(); ++i) {
       const Edge& edge = node.inputs_[i];
-      if (!edge.defined() || i >= grads.size() || !grads[i].defined()) continue;
+      if (!edge.defined() || i >= grads.size() || !grads[i].defined()) {
+        if (edge.leaf) edge_done(*edge.leaf);
+        continue;
+      }
       Tensor gi = std::move(grads[i]);
       if (!(gi.sizes() == edge.shape)) {
         CHECK(is_expandable_to(edge.shape, gi.sizes()), "backward of '", node.name_, "': gradient for input ", i,
@@ -270,8 +314,12 @@ struct Engine {
       }
       CHECK(gi.dtype() == edge.dtype, "backward of '", node.name_, "': gradient for input ", i, " has dtype ",
             dtype_name(gi.dtype()), ", input has dtype ", dtype_name(edge.dtype));
-      if (edge.node) accumulate(edge.node->grad_buffer_, std::move(gi), create_graph);
-      else add_to_leaf(edge.leaf, std::move(gi));
+      if (edge.node) {
+        accumulate(edge.node->grad_buffer_, std::move(gi), create_graph);
+      } else {
+        add_to_leaf(edge.leaf, std::move(gi));
+        edge_done(*edge.leaf);
+      }
     }
     if (!retain_graph) {
       node.backward_ = nullptr;
@@ -298,6 +346,11 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
               bool create_graph) {
   Engine engine{retain_graph || create_graph, create_graph};
   engine.run(outputs, grad_outputs);
+}
+
+void queue_callback(std::function<void()> callback) {
+  CHECK(t_current_engine != nullptr, "queue_callback: no backward pass is running on this thread (call it from a hook)");
+  t_current_engine->callbacks.push_back(std::move(callback));
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,

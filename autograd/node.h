@@ -82,7 +82,14 @@ struct AutogradMeta {
   Tensor grad;                     // accumulated by backward() into leaves
   std::shared_ptr<Node> grad_fn;   // the op that made this tensor; null for leaves
   std::vector<Hook> hooks;         // a leaf's hooks (a non-leaf's live on its grad_fn)
-  Tensor pending_grad;             // engine scratch: this backward's contributions, summed
+  // A leaf's hooks that run after grad() was updated, with the new grad() (torch's
+  // register_post_accumulate_grad_hook); DistributedDataParallel averages gradients from one.
+  std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;
+  // Engine scratch, valid during one backward pass: this pass's contributions, summed, and how
+  // many edges to this leaf have still to run (counted when pending_mark is the pass's mark).
+  Tensor pending_grad;
+  uint64_t pending_mark = 0;
+  int64_t pending_edges = 0;
 };
 
 // Where the gradient for one input of a Node goes.

@@ -66,6 +66,12 @@ void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
   else grad_fn()->add_pre_hook(std::move(hook));
 }
 
+void Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
+  CHECK(requires_grad() && is_leaf(),
+        "register_post_accumulate_grad_hook: expected a leaf that requires grad (only leaves accumulate into grad())");
+  meta(*this).post_accumulate_hooks.push_back(std::move(hook));
+}
+
 void Tensor::retain_grad() const {
   CHECK(requires_grad(), "retain_grad: the tensor does not require grad");
   if (is_leaf()) return;  // leaves keep their gradient anyway

@@ -9,5 +9,6 @@
 #include "data/image_dataset.h"
 #include "data/image_folder.h"
 #include "data/mnist.h"
+#include "data/sampler.h"
 #include "data/tensor_dataset.h"
 #include "data/transforms.h"

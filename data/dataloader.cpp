@@ -121,11 +121,13 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
   CHECK(dataset_ != nullptr, "DataLoader: expected a dataset, got a null pointer");
   CHECK(options_.batch_size() >= 1, "DataLoader: batch_size must be >= 1, got ", options_.batch_size());
   CHECK(options_.prefetch() >= 0, "DataLoader: prefetch must be >= 0, got ", options_.prefetch());
+  CHECK(!(options_.sampler() && options_.shuffle()),
+        "DataLoader: a sampler and shuffle(true) exclude each other (the sampler decides the order; shuffle it there)");
   seed_ = options_.seed() ? *options_.seed() : default_generator().next_u64();
 }
 
 int64_t DataLoader::size() const {
-  const int64_t n = dataset_->size(), b = options_.batch_size();
+  const int64_t n = options_.sampler() ? options_.sampler()->size() : dataset_->size(), b = options_.batch_size();
   return options_.drop_last() ? n / b : (n + b - 1) / b;
 }
 
@@ -135,6 +137,15 @@ void DataLoader::set_epoch(int64_t epoch) {
 }
 
 std::vector<int64_t> DataLoader::order(int64_t epoch) const {
+  if (const auto& sampler = options_.sampler()) {
+    std::vector<int64_t> indices = sampler->indices(epoch);
+    CHECK(int64_t(indices.size()) == sampler->size(), "DataLoader: the sampler gave ", indices.size(),
+          " indices for epoch ", epoch, " but its size() is ", sampler->size());
+    for (int64_t i : indices)
+      CHECK(i >= 0 && i < dataset_->size(), "DataLoader: the sampler gave index ", i, " for a dataset of ",
+            dataset_->size(), " examples");
+    return indices;
+  }
   if (!options_.shuffle()) {
     std::vector<int64_t> identity(size_t(dataset_->size()));
     std::iota(identity.begin(), identity.end(), int64_t(0));

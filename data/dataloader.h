@@ -15,6 +15,9 @@
 // thread count, with or without prefetching. The loader's whole state is (seed, epoch); save()
 // and load() write and read it, so a run checkpointed at an epoch boundary resumes exactly.
 //
+// A sampler (data/sampler.h) takes over the order: each epoch visits sampler.indices(epoch), in
+// that order (distributed::DistributedSampler gives each rank its share); it excludes shuffle.
+//
 // Prefetching: with prefetch(k) > 0 (the default is 2), a background thread prepares up to k
 // batches ahead while the training loop works on the current one; prefetch(0) makes each batch
 // in the caller's thread when it is asked for. Both give identical batches. An exception thrown
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "data/sampler.h"
 #include "tensor/serialize.h"
 
 namespace descent::data {
@@ -43,12 +47,19 @@ struct DataLoaderOptions {
   // the default generator when it is made, so manual_seed() governs it as it governs the rest.
   DataLoaderOptions& seed(uint64_t v) { seed_ = v; return *this; }
   DataLoaderOptions& prefetch(int64_t v) { prefetch_ = v; return *this; }  // batches made ahead, 0 = none
+  // The examples each epoch visits (instead of all of them, shuffled or not); held, not copied
+  // when given as a shared_ptr, copied when given as a value.
+  DataLoaderOptions& sampler(std::shared_ptr<const Sampler> v) { sampler_ = std::move(v); return *this; }
+  template <class S>
+    requires std::derived_from<S, Sampler>
+  DataLoaderOptions& sampler(S v) { return sampler(std::make_shared<const S>(std::move(v))); }
 
   int64_t batch_size() const { return batch_size_; }
   bool shuffle() const { return shuffle_; }
   bool drop_last() const { return drop_last_; }
   std::optional<uint64_t> seed() const { return seed_; }
   int64_t prefetch() const { return prefetch_; }
+  const std::shared_ptr<const Sampler>& sampler() const { return sampler_; }
 
  private:
   int64_t batch_size_;
@@ -56,6 +67,7 @@ struct DataLoaderOptions {
   bool drop_last_ = false;
   std::optional<uint64_t> seed_;
   int64_t prefetch_ = 2;
+  std::shared_ptr<const Sampler> sampler_;
 };
 
 namespace detail {
@@ -77,7 +89,7 @@ class DataLoader {
   Iterator begin();  // starts epoch epoch() and moves epoch() on by one
   Iterator end() const;
 
-  int64_t size() const;  // batches per epoch
+  int64_t size() const;  // batches per epoch (of the sampler's indices, when there is one)
   const Dataset& dataset() const { return *dataset_; }
   const DataLoaderOptions& options() const { return options_; }
   uint64_t seed() const { return seed_; }

@@ -6,6 +6,7 @@
 //
 //   build/examples/cifar_cnn --data ../shared/data/cifar10          # train/ and test/ image folders
 //   build/examples/cifar_cnn --data ~/cifar-10-batches-bin          # or the binary release
+//   mpirun -np 2 build/examples/cifar_cnn --data ../shared/data/cifar10 --distributed
 //
 // --data is required: the folder may hold the binary release (data_batch_1.bin ... test_batch.bin)
 // or train/<class>/*.jpg and test/<class>/*.jpg (common/datasets.h finds out which). Every flag
@@ -13,6 +14,7 @@
 // one-cycle schedule, 15 epochs of batches of 128. Read mnist_cnn.cpp first.
 #include <cstdio>
 
+#include "common/cluster.h"
 #include "common/datasets.h"
 #include "common/main.h"
 #include "common/progress.h"
@@ -58,19 +60,23 @@ std::shared_ptr<nn::Sequential> vgg_small() {
 }
 
 void train(const examples::Flags& flags) {
+  examples::Cluster cluster(flags);  // --distributed: common/cluster.h
   examples::setup(flags);
 
   examples::ImageData images = examples::load_cifar10(flags.data, flags.limit_train);
   std::printf("data: %s\n", images.description.c_str());
-  data::DataLoader train_loader(images.train, data::DataLoaderOptions(flags.batch_size).shuffle(true).seed(flags.seed));
-  data::DataLoader test_loader(images.test, data::DataLoaderOptions(500));
+  data::DataLoader train_loader(images.train, cluster.train_options(flags, images.train->size()));
+  data::DataLoader test_loader(cluster.share(images.test), data::DataLoaderOptions(500));
 
   auto model = vgg_small();
+  // With --distributed, batch norm normalizes with each rank's own share of the batch, and its
+  // running statistics are rank 0's before every forward (torch's DDP defaults).
+  auto forward = cluster.wrap(model);
   nn::CrossEntropyLoss criterion;
   auto optimizer = examples::make_optimizer(flags, model->parameters());
   examples::Schedule schedule(flags, *optimizer, train_loader.size());
 
-  examples::Run run(flags, "cifar_cnn", model, *optimizer, schedule, train_loader);
+  examples::Run run(flags, "cifar_cnn", model, *optimizer, schedule, train_loader, cluster.role());
   while (run.next_epoch()) {
     model->train();  // batch norm normalizes with each batch's statistics and updates its running ones
     examples::Meter meter;
@@ -78,7 +84,7 @@ void train(const examples::Flags& flags) {
     int64_t done = 0;
     for (auto& [x, y] : train_loader) {
       optimizer->zero_grad();
-      Tensor logits = model->forward(x);
+      Tensor logits = forward(x);
       Tensor loss = criterion.forward(logits, y);
       loss.backward();
       if (flags.clip_grad_norm) nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm);
@@ -90,7 +96,7 @@ void train(const examples::Flags& flags) {
     bar.finish();
     // In eval mode batch norm uses the running statistics, so a test image's prediction does
     // not depend on the other images of its batch.
-    run.end_epoch(meter.stats(), examples::evaluate(*model, test_loader, criterion));
+    run.end_epoch(cluster.reduce(meter), cluster.reduce(examples::evaluate_meter(*model, test_loader, criterion)));
   }
   run.finish();
 }
@@ -98,5 +104,7 @@ void train(const examples::Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return examples::run_main(argc, argv, [&] { train(examples::parse_flags(argc, argv, defaults())); });
+  return examples::run_main(argc, argv, [&] {
+    train(examples::parse_flags(argc, argv, defaults(), {examples::distributed_flag()}));
+  });
 }

@@ -7,6 +7,7 @@
 //
 //   build/examples/mnist_cnn                                  # small CNN on Fashion-MNIST
 //   build/examples/mnist_cnn --data ../shared/data/mnist --model lenet5
+//   mpirun -np 2 build/examples/mnist_cnn --distributed       # two ranks, the same global batch
 //
 // The training loop is mnist_mlp.cpp's; what is new is nn::Sequential, convolutions and dropout
 // (which is why the loop switches between model->train() and evaluate()'s eval()). Every flag of
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/cluster.h"
 #include "common/datasets.h"
 #include "common/main.h"
 #include "common/progress.h"
@@ -63,22 +65,25 @@ std::shared_ptr<nn::Sequential> lenet5() {
 }
 
 void train(const examples::Flags& flags) {
+  examples::Cluster cluster(flags);  // --distributed: common/cluster.h
   examples::setup(flags);
 
   // Data: the training set shuffled anew each epoch, the test set in order.
   examples::ImageData images = examples::load_mnist(flags.data, flags.limit_train);
   std::printf("data: %s\n", images.description.c_str());
-  data::DataLoader train_loader(images.train, data::DataLoaderOptions(flags.batch_size).shuffle(true).seed(flags.seed));
-  data::DataLoader test_loader(images.test, data::DataLoaderOptions(1000));
+  data::DataLoader train_loader(images.train, cluster.train_options(flags, images.train->size()));
+  data::DataLoader test_loader(cluster.share(images.test), data::DataLoaderOptions(1000));
 
   // Model, loss, optimizer, schedule.
   auto model = flags.extra.at("model") == "lenet5" ? lenet5() : small_cnn();
+  auto forward = cluster.wrap(model);
   std::cout << "model: " << *model << '\n';
   nn::CrossEntropyLoss criterion;
   auto optimizer = examples::make_optimizer(flags, model->parameters());
   examples::Schedule schedule(flags, *optimizer, train_loader.size());
 
-  examples::Run run(flags, "mnist_cnn " + flags.extra.at("model"), model, *optimizer, schedule, train_loader);
+  examples::Run run(flags, "mnist_cnn " + flags.extra.at("model"), model, *optimizer, schedule, train_loader,
+                    cluster.role());
   while (run.next_epoch()) {
     model->train();  // dropout on (evaluate() turned it off)
     examples::Meter meter;
@@ -86,7 +91,7 @@ void train(const examples::Flags& flags) {
     int64_t done = 0;
     for (auto& [x, y] : train_loader) {
       optimizer->zero_grad();
-      Tensor logits = model->forward(x);
+      Tensor logits = forward(x);
       Tensor loss = criterion.forward(logits, y);
       loss.backward();
       if (flags.clip_grad_norm) nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm);
@@ -96,7 +101,7 @@ void train(const examples::Flags& flags) {
       bar.update(++done, meter.loss());
     }
     bar.finish();
-    run.end_epoch(meter.stats(), examples::evaluate(*model, test_loader, criterion));
+    run.end_epoch(cluster.reduce(meter), cluster.reduce(examples::evaluate_meter(*model, test_loader, criterion)));
   }
   run.finish();
 }
@@ -105,6 +110,7 @@ void train(const examples::Flags& flags) {
 
 int main(int argc, char** argv) {
   return examples::run_main(argc, argv, [&] {
-    train(examples::parse_flags(argc, argv, defaults(), {{"model", "small", {"small", "lenet5"}}}));
+    train(examples::parse_flags(argc, argv, defaults(),
+                                {{"model", "small", {"small", "lenet5"}}, examples::distributed_flag()}));
   });
 }

@@ -6,11 +6,13 @@
 //   build/examples/mnist_mlp --data ../shared/data/mnist --epochs 5
 //
 // Every flag of CONTRACT.md's table works (--optimizer adam, --scheduler onecycle --warmup 1,
-// --checkpoint run.ckpt, --resume run.ckpt.epoch2, ...). Not here: flag parsing, the schedule
-// zoo and the bookkeeping between epochs, which live in common/ (read common/training.h next);
-// mnist_cnn.cpp is the same loop with convolutions.
+// --checkpoint run.ckpt, --resume run.ckpt.epoch2, ...), and --distributed trains on mpirun's
+// ranks (mpirun -np 2 build/examples/mnist_mlp --distributed ...; common/cluster.h). Not here:
+// flag parsing, the schedule zoo and the bookkeeping between epochs, which live in common/
+// (read common/training.h next); mnist_cnn.cpp is the same loop with convolutions.
 #include <cstdio>
 
+#include "common/cluster.h"
 #include "common/datasets.h"
 #include "common/main.h"
 #include "common/progress.h"
@@ -50,22 +52,25 @@ struct MLP : nn::Module {
 };
 
 void train(const examples::Flags& flags) {
+  examples::Cluster cluster(flags);  // this process, or with --distributed one of mpirun's ranks
   examples::setup(flags);  // --threads, manual_seed(--seed) before anything random, the "cpu:" line
 
-  // Data: 60,000 training images shuffled anew each epoch, 10,000 test images in order.
+  // Data: 60,000 training images shuffled anew each epoch, 10,000 test images in order (with
+  // --distributed, each rank its share of every batch and of the test set).
   examples::ImageData images = examples::load_mnist(flags.data, flags.limit_train);
   std::printf("data: %s\n", images.description.c_str());
-  data::DataLoader train_loader(images.train, data::DataLoaderOptions(flags.batch_size).shuffle(true).seed(flags.seed));
-  data::DataLoader test_loader(images.test, data::DataLoaderOptions(1000));
+  data::DataLoader train_loader(images.train, cluster.train_options(flags, images.train->size()));
+  data::DataLoader test_loader(cluster.share(images.test), data::DataLoaderOptions(1000));
 
   // Model, loss, optimizer, learning-rate schedule.
   auto model = std::make_shared<MLP>();
+  auto forward = cluster.wrap(model);  // model->forward, through DistributedDataParallel with --distributed
   nn::CrossEntropyLoss criterion;  // log-softmax and negative log-likelihood in one fused op
   auto optimizer = examples::make_optimizer(flags, model->parameters());
   examples::Schedule schedule(flags, *optimizer, train_loader.size());
 
   // The run: metrics, early stopping, checkpoints and --resume between epochs.
-  examples::Run run(flags, "mnist_mlp", model, *optimizer, schedule, train_loader);
+  examples::Run run(flags, "mnist_mlp", model, *optimizer, schedule, train_loader, cluster.role());
   while (run.next_epoch()) {
     model->train();
     examples::Meter meter;
@@ -73,7 +78,7 @@ void train(const examples::Flags& flags) {
     int64_t done = 0;
     for (auto& [x, y] : train_loader) {
       optimizer->zero_grad();                      // forget the previous batch's gradients
-      Tensor logits = model->forward(x);           // [B, 10]
+      Tensor logits = forward(x);                  // [B, 10]
       Tensor loss = criterion.forward(logits, y);  // mean over the batch
       loss.backward();                             // d loss / d every parameter
       if (flags.clip_grad_norm) nn::utils::clip_grad_norm_(model->parameters(), *flags.clip_grad_norm);
@@ -83,7 +88,8 @@ void train(const examples::Flags& flags) {
       bar.update(++done, meter.loss());
     }
     bar.finish();
-    run.end_epoch(meter.stats(), examples::evaluate(*model, test_loader, criterion));
+    // The meters of every rank added up: the whole training and test sets' loss and accuracy.
+    run.end_epoch(cluster.reduce(meter), cluster.reduce(examples::evaluate_meter(*model, test_loader, criterion)));
   }
   run.finish();  // prints "final test_loss=... test_accuracy=..."
 }
@@ -91,5 +97,7 @@ void train(const examples::Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return examples::run_main(argc, argv, [&] { train(examples::parse_flags(argc, argv, defaults())); });
+  return examples::run_main(argc, argv, [&] {
+    train(examples::parse_flags(argc, argv, defaults(), {examples::distributed_flag()}));
+  });
 }

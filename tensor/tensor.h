@@ -89,6 +89,8 @@ class Tensor {
   const std::shared_ptr<autograd::Node>& grad_fn() const;
   // `hook(g)` runs when this tensor's gradient is computed; a defined return value replaces g.
   void register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  // On a leaf: `hook(grad)` runs after each backward pass has added to grad(), with grad().
+  void register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
   void retain_grad() const;  // keep grad() for a non-leaf too
 
   // --- Ops as methods: each is the free function of the same name (autograd/ops.h) ---

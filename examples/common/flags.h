@@ -46,7 +46,7 @@ struct ExtraFlag {
   std::string name;
   std::string default_value;
   std::vector<std::string> choices;
-  bool is_switch = false;
+  bool is_switch = false;  // takes no value: "--name" alone sets it to "1" (default "0")
 };
 
 // Parses argv on top of `defaults`. `not_applicable` lists flags of the table that this program

@@ -17,7 +17,14 @@ std::string one_line(std::string s) {
   return s;
 }
 
+std::function<void()>& error_hook() {
+  static std::function<void()> hook;
+  return hook;
+}
+
 }  // namespace
+
+void set_error_hook(std::function<void()> hook) { error_hook() = std::move(hook); }
 
 int run_main(int argc, char** argv, const std::function<void()>& body) {
   std::string program = argc > 0 ? argv[0] : "example";
@@ -33,6 +40,8 @@ int run_main(int argc, char** argv, const std::function<void()>& body) {
     // checkpoint, and anything else the library throws: never a crash.
     std::fflush(stdout);
     std::fprintf(stderr, "%s: %s\n", program.c_str(), one_line(e.what()).c_str());
+    std::fflush(stderr);
+    if (error_hook()) error_hook()();
     return 2;
   }
 }

@@ -10,4 +10,8 @@ namespace examples {
 // Returns main's exit status: body's (0 when it returns normally), or 2 after an error.
 int run_main(int argc, char** argv, const std::function<void()>& body);
 
+// Runs after an error's line is printed, instead of returning 2: --distributed sets it to end
+// every rank at once (common/cluster.h), since the others would wait for this one.
+void set_error_hook(std::function<void()> hook);
+
 }  // namespace examples

@@ -121,6 +121,13 @@ void Meter::add(const Tensor& loss, int64_t batch_size) {
   count_ += batch_size;
 }
 
+void Meter::add_sums(const std::vector<double>& sums, bool classification) {
+  loss_sum_ += sums.at(0);
+  count_ += int64_t(sums.at(1));
+  correct_ += int64_t(sums.at(2));
+  classification_ = classification_ || classification;
+}
+
 Stats Meter::stats() const {
   Stats s{loss(), std::nullopt};
   if (classification_ && count_ > 0) s.accuracy = double(correct_) / double(count_);
@@ -130,8 +137,9 @@ Stats Meter::stats() const {
 // ---- The run --------------------------------------------------------------------------------
 
 Run::Run(const Flags& flags, std::string program, std::shared_ptr<nn::Module> model, optim::Optimizer& optimizer,
-         Schedule& schedule, data::DataLoader& train_loader)
-    : flags_(flags), program_(std::move(program)), model_(std::move(model)), optimizer_(optimizer), schedule_(schedule) {
+         Schedule& schedule, data::DataLoader& train_loader, ProcessRole role)
+    : flags_(flags), role_(std::move(role)), program_(std::move(program)), model_(std::move(model)),
+      optimizer_(optimizer), schedule_(schedule) {
   // Early stopping watches the test loss and keeps a copy of the best epoch's weights.
   if (flags_.early_stopping > 0) stopper_.emplace(flags_.early_stopping, 0.0, "min", /*restore_best_weights=*/true);
 
@@ -157,6 +165,10 @@ bool Run::next_epoch() {
   ++epoch_;
   epoch_lr_ = optimizer_.param_groups()[0].lr();  // the lr the epoch starts with (per-batch schedules move it)
   epoch_start_ = std::chrono::steady_clock::now();
+  // Ranks draw their own dropout masks, from a stream that depends only on (seed, rank, epoch),
+  // so that a run resumed at any number of ranks draws what a fresh one would.
+  if (role_.world_size > 1)
+    manual_seed(flags_.seed * 0x9E3779B97F4A7C15ull + uint64_t(role_.rank) * 0xBF58476D1CE4E5B9ull + uint64_t(epoch_));
   return true;
 }
 
@@ -180,6 +192,11 @@ void Run::end_epoch(const Stats& train, const Stats& test) {
                 flags_.early_stopping, (long long)stopper_->best_epoch() + 1);
   state_.set_epoch(epoch_);
 
+  if (role_.rank == 0) write_files();
+  if (role_.barrier) role_.barrier();  // nobody goes on before rank 0's checkpoint is complete
+}
+
+void Run::write_files() {
   if (!flags_.metrics.empty()) log_.write_csv(flags_.metrics);
   // The picture is redrawn while training so that it can be watched, but at most every 10 s:
   // drawing takes a few tens of milliseconds, as long as a whole epoch of iris_hinge.
@@ -203,8 +220,8 @@ void Run::finish() {
     stopper_->restore_best(*model_);  // already done when it stopped; needed when the epochs ran out
     final_row = size_t(stopper_->best_epoch());
   }
-  if (!flags_.plot.empty()) plot_metrics(log_, flags_.plot, program_);
-  if (!flags_.save_weights.empty()) {
+  if (!flags_.plot.empty() && role_.rank == 0) plot_metrics(log_, flags_.plot, program_);
+  if (!flags_.save_weights.empty() && role_.rank == 0) {
     const EpochMetrics& row = rows[final_row];
     descent::save_safetensors(model_, flags_.save_weights,
                               {{"program", program_}, {"epoch", std::to_string(row.epoch)},

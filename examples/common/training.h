@@ -6,6 +6,7 @@
 // backward, clipping, step) stays in each example, where it can be read top to bottom.
 // Read next: examples/mnist_mlp.cpp, the shortest program that uses all of this.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,11 @@ class Meter {
   void add(const descent::Tensor& loss, int64_t batch_size);  // regression: loss only
   double loss() const { return count_ ? loss_sum_ / double(count_) : 0.0; }
   Stats stats() const;
+  // The sums (loss × examples, examples, correct), to add up the meters of several processes
+  // (Cluster::reduce); add_sums adds another meter's.
+  std::vector<double> sums() const { return {loss_sum_, double(count_), double(correct_)}; }
+  void add_sums(const std::vector<double>& sums, bool classification);
+  bool classification() const { return classification_; }
 
  private:
   double loss_sum_ = 0;
@@ -72,10 +78,11 @@ class Meter {
   bool classification_ = false;
 };
 
-// Mean loss and accuracy of `model` over `loader` in eval mode, without gradients. The model is
-// left in eval mode: the training loop switches it back with train().
+// Loss and accuracy sums of `model` over `loader` in eval mode, without gradients; evaluate()
+// gives their means. The model is left in eval mode: the training loop switches it back with
+// train().
 template <class Model, class Loss>
-Stats evaluate(Model& model, descent::data::DataLoader& loader, const Loss& criterion) {
+Meter evaluate_meter(Model& model, descent::data::DataLoader& loader, const Loss& criterion) {
   descent::NoGradGuard no_grad;
   model.eval();
   Meter meter;
@@ -83,8 +90,22 @@ Stats evaluate(Model& model, descent::data::DataLoader& loader, const Loss& crit
     descent::Tensor logits = model.forward(batch.data);
     meter.add(criterion.forward(logits, batch.target), logits, batch.target);
   }
-  return meter.stats();
+  return meter;
 }
+template <class Model, class Loss>
+Stats evaluate(Model& model, descent::data::DataLoader& loader, const Loss& criterion) {
+  return evaluate_meter(model, loader, criterion).stats();
+}
+
+// Which process of a run writes its files, and how the others wait for it. One process
+// writes, nobody waits; with --distributed (common/cluster.h) rank 0 writes the metrics, plot
+// and checkpoint, then every rank meets at the barrier, and each rank draws its own random
+// numbers (dropout) from a generator seeded per (seed, rank, epoch).
+struct ProcessRole {
+  int rank = 0;
+  int world_size = 1;
+  std::function<void()> barrier;  // empty for one process
+};
 
 // A training run between its epochs. It builds the training state (model, optimizer, schedule,
 // early stopping, the train loader, the metrics so far; optim/training_state.h), resumes it from
@@ -97,7 +118,8 @@ Stats evaluate(Model& model, descent::data::DataLoader& loader, const Loss& crit
 class Run {
  public:
   Run(const Flags& flags, std::string program, std::shared_ptr<descent::nn::Module> model,
-      descent::optim::Optimizer& optimizer, Schedule& schedule, descent::data::DataLoader& train_loader);
+      descent::optim::Optimizer& optimizer, Schedule& schedule, descent::data::DataLoader& train_loader,
+      ProcessRole role = {});
   Run(const Run&) = delete;  // the training state refers to members
   Run& operator=(const Run&) = delete;
 
@@ -111,7 +133,10 @@ class Run {
   void finish();
 
  private:
+  void write_files();  // metrics CSV, plot, checkpoint (rank 0's job)
+
   Flags flags_;
+  ProcessRole role_;
   std::string program_;
   std::shared_ptr<descent::nn::Module> model_;
   descent::optim::Optimizer& optimizer_;

@@ -65,7 +65,7 @@ TEST_CASE("backward of a non-scalar needs a gradient of the output's shape") {
   REQUIRE(x.grad().to_vector<float>() == std::vector<float>(6, 1.0f));
 }
 
-TEST_CASE("hooks see and may replace gradients; retain_grad keeps a non-leaf's") {
+TEST_CASE("hooks see and may replace gradients, retain_grad keeps a non-leaf's") {
   Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
   std::vector<double> seen;
   Tensor h = x * 3.0;
@@ -301,4 +301,52 @@ TEST_CASE("an integer scalar keeps integer and bool tensors integral, as a Pytho
   Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
   (3 * x + 1).sum().backward();
   check(x.grad(), kFloat64, {3, 3});
+}
+
+TEST_CASE("a leaf's gradient is delivered as soon as its last edge has run, before the rest of the pass") {
+  Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  Tensor w = tensor({3, 4}, {2}, kFloat64).requires_grad_();
+  Tensor a = x * 2.0;  // runs last in backward
+  Tensor b = a * 3.0;
+  Tensor L = (b * w).sum();  // w's only edge: the first Node to run
+  bool w_ready_when_a_ran = false, x_ready_when_w_delivered = true;
+  a.register_hook([&](const Tensor&) {
+    w_ready_when_a_ran = w.grad().defined();
+    return Tensor();
+  });
+  w.register_post_accumulate_grad_hook([&](const Tensor&) { x_ready_when_w_delivered = x.grad().defined(); });
+  L.backward();
+  REQUIRE(w_ready_when_a_ran);
+  REQUIRE_FALSE(x_ready_when_w_delivered);
+  REQUIRE(w.grad().to_vector<double>() == std::vector<double>{6, 12});
+  REQUIRE(x.grad().to_vector<double>() == std::vector<double>{18, 24});
+}
+
+TEST_CASE("post-accumulate-grad hooks see grad() after the pass added to it") {
+  Tensor w = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  std::vector<std::vector<double>> seen;
+  w.register_post_accumulate_grad_hook([&](const Tensor& grad) { seen.push_back(grad.to_vector<double>()); });
+  (w * w).sum().backward();  // 2w
+  (w * 3.0).sum().backward();  // + 3
+  REQUIRE(seen == std::vector<std::vector<double>>{{2, 4}, {5, 7}});
+  auto g = autograd::grad({(w * w).sum()}, {w});  // grad() untouched: no call
+  REQUIRE(seen.size() == 2);
+  Tensor h = w * 2.0;
+  REQUIRE_THROWS_WITH(h.register_post_accumulate_grad_hook([](const Tensor&) {}),
+                      Catch::StartsWith("register_post_accumulate_grad_hook: expected a leaf that requires grad"));
+}
+
+TEST_CASE("queue_callback runs once the pass has delivered every gradient, outside a pass it throws") {
+  Tensor x = tensor({1, 2}, {2}, kFloat64).requires_grad_();
+  Tensor w = tensor({3, 4}, {2}, kFloat64).requires_grad_();
+  std::vector<std::string> events;
+  w.register_post_accumulate_grad_hook([&](const Tensor&) {
+    events.push_back("w");
+    autograd::queue_callback([&] { events.push_back(x.grad().defined() ? "callback after x" : "callback before x"); });
+  });
+  x.register_post_accumulate_grad_hook([&](const Tensor&) { events.push_back("x"); });
+  ((x * 2.0) * w).sum().backward();
+  REQUIRE(events == std::vector<std::string>{"w", "x", "callback after x"});
+  REQUIRE_THROWS_WITH(autograd::queue_callback([] {}),
+                      "queue_callback: no backward pass is running on this thread (call it from a hook)");
 }

@@ -258,3 +258,43 @@ TEST_CASE("DataLoaderOptions are checked when the loader is made") {
   REQUIRE(*o.seed() == 4);
   REQUIRE(o.prefetch() == 1);
 }
+
+namespace {
+
+// Epoch e visits the odd examples, in reverse, shifted by e (so the epoch reaches the sampler).
+struct OddReversed : data::Sampler {
+  int64_t n;
+  explicit OddReversed(int64_t n) : n(n) {}
+  int64_t size() const override { return n / 2; }
+  std::vector<int64_t> indices(int64_t epoch) const override {
+    std::vector<int64_t> v;
+    for (int64_t i = n - 1 - (n % 2 == 0 ? 0 : 1); i >= 1; i -= 2) v.push_back((i + 2 * epoch) % n);
+    return v;
+  }
+};
+
+struct Broken : data::Sampler {
+  int64_t size() const override { return 2; }
+  std::vector<int64_t> indices(int64_t) const override { return {0, 99}; }
+};
+
+}  // namespace
+
+TEST_CASE("a sampler decides each epoch's examples and order, the loader's epoch reaches it") {
+  data::DataLoader loader(numbered(10), data::DataLoaderOptions(2).sampler(OddReversed(10)).prefetch(0));
+  REQUIRE(loader.size() == 3);  // 5 indices in batches of 2
+  REQUIRE(run_epoch(loader) == std::vector<std::vector<int64_t>>{{9, 7}, {5, 3}, {1}});
+  REQUIRE(run_epoch(loader) == std::vector<std::vector<int64_t>>{{1, 9}, {7, 5}, {3}});
+  loader.set_epoch(0);  // resuming at an epoch resumes the sampler's order too
+  REQUIRE(run_epoch(loader) == std::vector<std::vector<int64_t>>{{9, 7}, {5, 3}, {1}});
+  // Held through a shared_ptr, prefetched: the same.
+  data::DataLoader shared(numbered(10), data::DataLoaderOptions(2).sampler(std::make_shared<OddReversed>(10)));
+  REQUIRE(run_epoch(shared) == std::vector<std::vector<int64_t>>{{9, 7}, {5, 3}, {1}});
+}
+
+TEST_CASE("a sampler excludes shuffle, and an index outside the dataset is an error") {
+  REQUIRE_THROWS_WITH(data::DataLoader(numbered(4), data::DataLoaderOptions(2).sampler(OddReversed(4)).shuffle(true)),
+                      Catch::StartsWith("DataLoader: a sampler and shuffle(true) exclude each other"));
+  data::DataLoader loader(numbered(4), data::DataLoaderOptions(2).sampler(Broken()).prefetch(0));
+  REQUIRE_THROWS_WITH(loader.begin(), "DataLoader: the sampler gave index 99 for a dataset of 4 examples");
+}

@@ -135,7 +135,7 @@ TEST_CASE("zero_grad drops gradients by default and zeroes them on request") {
   CHECK(old_grad.to_vector<double>() == std::vector<double>{0, 0, 0});  // zeroed in place, as torch
 }
 
-TEST_CASE("step(closure) runs the closure with grad mode on and returns its loss; step() returns none") {
+TEST_CASE("step(closure) runs the closure with grad mode on and returns its loss, step() returns none") {
   Tensor w = tensor({1.0, -2.0}, {2}, kFloat64).requires_grad_();
   SGD sgd({w}, SGDOptions(0.25));
   NoGradGuard outside;  // step must turn grad mode back on for the closure

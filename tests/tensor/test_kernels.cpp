@@ -62,7 +62,7 @@ TEST_CASE("integer and bool sums give int64") {
   REQUIRE((arange(5) > int64_t(1)).sum().item<int64_t>() == 3);
 }
 
-TEST_CASE("max and min along a dim return values and first indices; NaN wins") {
+TEST_CASE("max and min along a dim return values and first indices, NaN wins") {
   Tensor a = tensor({3, 1, 3, 2, 5, -1, 0, 5, 4}, {3, 3});
   auto [v, i] = a.max(1);
   REQUIRE(v.to_vector<float>() == std::vector<float>{3, 5, 5});
