@@ -22,6 +22,7 @@
 #include "tensor/factory.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
+#include "tensor/safetensors.h"
 #include "tensor/serialize.h"
 #include "tensor/shape.h"
 #include "tensor/tensor.h"

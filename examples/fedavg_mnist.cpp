@@ -292,7 +292,8 @@ int main(int argc, char** argv) {
         examples::distributed_flag()};
     const std::set<std::string> not_applicable = {"epochs", "batch-size", "optimizer", "momentum", "weight-decay",
                                                   "clip-grad-norm", "scheduler", "warmup", "early-stopping",
-                                                  "checkpoint", "resume", "limit-train"};
+                                                  "checkpoint", "resume", "limit-train", "save-weights",
+                                                  "load-weights"};
     train(examples::parse_flags(argc, argv, defaults(), extra, not_applicable));
   });
 }

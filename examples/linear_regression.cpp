@@ -198,6 +198,6 @@ int main(int argc, char** argv) {
     defaults.lr.reset();  // each variant's own
     run(examples::parse_flags(argc, argv, defaults, {{"variant", "all", {"batch", "sgd", "minibatch", "all"}}},
                               {"data", "optimizer", "momentum", "weight-decay", "clip-grad-norm", "scheduler", "warmup",
-                               "early-stopping", "checkpoint", "resume", "limit-train"}));
+                               "early-stopping", "checkpoint", "resume", "limit-train", "save-weights", "load-weights"}));
   });
 }

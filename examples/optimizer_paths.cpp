@@ -1,5 +1,5 @@
 // optimizer_paths: the classic pictures of gradient descent, drawn by descent itself.
-//   optimizer_paths [--out DIR] [--seed S]      (--help: the usage)
+//   optimizer_paths [--out DIR] [--seed S] [--animate]     (--help: the usage)
 // writes into DIR (default "."):
 //   rosenbrock.png quadratic.png beale.png saddle.png  every optimizer from one start point,
 //                                                      over the function's contours
@@ -8,6 +8,8 @@
 //   variants.png        batch vs stochastic vs mini-batch gradient descent on the (w, b) loss
 //                       surface of a linear regression
 //   paths.csv           every path: function,optimizer,step,x,y,loss
+// and with --animate also rosenbrock.gif, ..., learning_rates.gif, variants.gif: the same
+// pictures as animations, every path growing step by step over the contours (plot/animation.h).
 // Each optimizer runs on a 2-element float64 parameter p = (x, y) exactly as it would on a
 // network's weights: zero_grad, loss, backward, step (L-BFGS and Newton take a closure).
 #include <cmath>
@@ -143,7 +145,7 @@ std::vector<TestFunction> test_functions() {
 
 // Batch, stochastic and mini-batch gradient descent on mean((w·x + b - y)²), the same learning
 // rate and number of steps, through the same optimizer and DataLoader.
-void draw_variants(const std::string& dir, uint64_t seed, std::ostream& csv) {
+void draw_variants(const std::string& dir, uint64_t seed, std::ostream& csv, bool animate) {
   manual_seed(seed);
   const int64_t n = 200;
   Tensor x = rand({n, 1}, kFloat64) * 4.0 - 2.0;
@@ -177,10 +179,11 @@ void draw_variants(const std::string& dir, uint64_t seed, std::ostream& csv) {
   const double w = (dx * dy).sum().item<double>() / (dx * dx).sum().item<double>();
   contour.add_marker("least squares", w, y.mean().item<double>() - w * x.mean().item<double>());
   contour.save_png(dir + "/variants.png", kWidth, kHeight);
+  if (animate) plot::save_gif(contour, dir + "/variants.gif", kWidth, kHeight);
 }
 
 // Plain gradient descent on the bowl with three learning rates (stable below 2/25 = 0.08).
-void draw_learning_rates(const TestFunction& bowl, const std::string& dir, std::ostream& csv) {
+void draw_learning_rates(const TestFunction& bowl, const std::string& dir, std::ostream& csv, bool animate) {
   plot::Figure figure(1, 3);
   figure.title("Gradient descent on (x^2 + 25y^2)/2: the learning rate");
   for (auto [label, lr] : {std::pair{"too small", 0.003}, {"right", 0.065}, {"too large", 0.09}}) {
@@ -196,6 +199,7 @@ void draw_learning_rates(const TestFunction& bowl, const std::string& dir, std::
     panel.add_path("sgd", path).add_marker("minimum", 0, 0);
   }
   figure.save_png(dir + "/learning_rates.png");
+  if (animate) plot::save_gif(figure, dir + "/learning_rates.gif");
 }
 
 }  // namespace
@@ -205,9 +209,11 @@ int main(int argc, char** argv) {
     // The shared parser: --out is this program's own flag, --seed the only one of the table's
     // that applies; --help prints the usage.
     const examples::Flags flags = examples::parse_flags(
-        argc, argv, examples::Flags{}, {{"out", ".", {}}},
+        argc, argv, examples::Flags{}, {{"out", ".", {}}, {"animate", "0", {}, /*is_switch=*/true}},
         {"data", "epochs", "batch-size", "threads", "optimizer", "lr", "momentum", "weight-decay", "clip-grad-norm",
-         "scheduler", "warmup", "early-stopping", "metrics", "plot", "checkpoint", "resume", "limit-train"});
+         "scheduler", "warmup", "early-stopping", "metrics", "plot", "checkpoint", "resume", "limit-train",
+         "save-weights", "load-weights"});
+    const bool animate = flags.extra.at("animate") == "1";
     examples::print_cpu_line();
     const std::string dir = flags.extra.at("out");
     std::filesystem::create_directories(dir);
@@ -228,11 +234,13 @@ int main(int argc, char** argv) {
       }
       contour.add_marker(t.name == "saddle" ? "saddle point" : "minimum", t.min_x, t.min_y);
       contour.save_png(dir + "/" + t.name + ".png", kWidth, kHeight);
+      if (animate) plot::save_gif(contour, dir + "/" + t.name + ".gif", kWidth, kHeight);
     }
-    draw_learning_rates(functions[1], dir, csv);
-    draw_variants(dir, flags.seed, csv);
+    draw_learning_rates(functions[1], dir, csv, animate);
+    draw_variants(dir, flags.seed, csv, animate);
     const std::string csv_path = dir + "/paths.csv";
     file_io::write_file_atomically(csv_path, csv.str(), "cannot write " + csv_path + ": ");
-    std::cout << "wrote " << dir << "/{rosenbrock,quadratic,beale,saddle,learning_rates,variants}.png and paths.csv\n";
+    std::cout << "wrote " << dir << "/{rosenbrock,quadratic,beale,saddle,learning_rates,variants}.png"
+              << (animate ? ", the same as .gif" : "") << " and paths.csv\n";
   });
 }

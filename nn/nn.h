@@ -19,4 +19,5 @@
 #include "nn/options.h"
 #include "nn/pooling.h"
 #include "nn/rnn.h"
+#include "nn/safetensors.h"
 #include "nn/sequential.h"

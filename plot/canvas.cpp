@@ -136,6 +136,9 @@ void Mask::segment(Point a, Point b, double width, const Rect& clip) {
   int x1 = std::min({width_, int(std::ceil(std::max(a.x, b.x) + hw + 1)), int(std::ceil(clip.right()))});
   int y0 = std::max({0, int(std::floor(std::min(a.y, b.y) - hw - 1)), int(std::floor(clip.y))});
   int y1 = std::min({height_, int(std::ceil(std::max(a.y, b.y) + hw + 1)), int(std::ceil(clip.bottom()))});
+  if (x0 >= x1 || y0 >= y1) return;
+  if (x0_ >= x1_) x0_ = x0, x1_ = x1, y0_ = y0, y1_ = y1;
+  x0_ = std::min(x0_, x0), x1_ = std::max(x1_, x1), y0_ = std::min(y0_, y0), y1_ = std::max(y1_, y1);
   for (int y = y0; y < y1; ++y)
     for (int x = x0; x < x1; ++x) {
       double d = distance_to_segment(x + 0.5, y + 0.5, a, b);
@@ -201,8 +204,8 @@ void Canvas::stroke_rect(const Rect& r, Color c, double width) {
 }
 
 void Canvas::blend_mask(const Mask& mask, Color c, double alpha) {
-  for (int y = 0; y < std::min(height_, mask.height()); ++y)
-    for (int x = 0; x < std::min(width_, mask.width()); ++x)
+  for (int y = mask.y0(); y < std::min(height_, mask.y1()); ++y)
+    for (int x = mask.x0(); x < std::min(width_, mask.x1()); ++x)
       if (float m = mask.at(x, y); m > 0) blend(x, y, c, alpha * m);
 }
 

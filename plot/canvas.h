@@ -52,10 +52,17 @@ class Mask {
   float at(int x, int y) const { return cover_[size_t(y) * width_ + x]; }
   int width() const { return width_; }
   int height() const { return height_; }
+  // The pixels any segment reached: [x0, x1) × [y0, y1) (empty while nothing was drawn), so
+  // that blending a short line does not visit the whole canvas.
+  int x0() const { return x0_; }
+  int x1() const { return x1_; }
+  int y0() const { return y0_; }
+  int y1() const { return y1_; }
 
  private:
   int width_, height_;
   std::vector<float> cover_;
+  int x0_ = 0, x1_ = 0, y0_ = 0, y1_ = 0;
 };
 
 class Canvas {

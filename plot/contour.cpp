@@ -5,9 +5,11 @@
 //   3. bands: every pixel gets the bilinear interpolation of its cell's four samples and the
 //      colour of the band that value falls in;
 //   4. contour lines: marching squares on the same grid, so lines follow the band edges;
-//   5. paths (dark halo, then the colour; the longest first), start and end markers, the
-//      frame, the colour bar and the legend (in a corner that hides no marker and hardly any
+//   5. the colour bar; then paths (dark halo, then the colour; the longest first), start and
+//      end markers, the frame and the legend (in a corner that hides no marker and hardly any
 //      path, or outside).
+// Steps 1–4 and the colour bar do not depend on the paths: an animation (draw_animated) draws
+// them once and the rest once per frame, with each path cut at the frame's step.
 #include "plot/contour.h"
 
 #include <algorithm>
@@ -164,7 +166,23 @@ ContourPlot::Grid ContourPlot::sample(const Rect& plot) const {
   return g;
 }
 
-Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
+// What drawing needs beyond the plot's own data: computed once per picture (or animation).
+struct ContourPlot::Prepared {
+  Axes axes;
+  std::vector<double> levels;
+  double bar = 0;  // width of the colour bar and its labels
+  std::vector<LegendEntry> entries;
+  Rect legend_wh;
+  std::optional<Rect> legend_box;             // inside the plot box; empty: outside, or no legend
+  std::vector<std::vector<Point>> pixels;     // every path in pixels
+  std::vector<size_t> order;                  // longest path first
+  int bands() const { return int(levels.size()) + 1; }
+  Color band_color(int band) const {
+    return band < 0 ? Color::hex(0x808080) : colormap(bands() > 1 ? double(band) / (bands() - 1) : 0.5);
+  }
+};
+
+ContourPlot::Prepared ContourPlot::prepare(const Rect& area) const {
   // 1. Levels and layout.
   std::vector<double> level_samples;
   if (f_) {
@@ -175,39 +193,49 @@ Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
   } else {
     level_samples = given_.values;
   }
-  const std::vector<double> levels = compute_levels(std::move(level_samples), level_count_, spacing_);
-  const int bands = int(levels.size()) + 1;
+  std::vector<double> levels = compute_levels(std::move(level_samples), level_count_, spacing_);
   double bar_labels = 0;
   for (double v : levels) bar_labels = std::max(bar_labels, double(Canvas::text_width(format_value(v), 2)));
   const double bar = colorbar_ ? kBarGap + kBarWidth + 6 + bar_labels : 0;
   AxesSpec spec{title_, x_label_, y_label_, x0_, x1_, y0_, y1_, false, false, bar};
-  Axes axes(area, spec);
+  Prepared p{Axes(area, spec), std::move(levels), bar, legend_entries(), {}, {}, {}, {}};
   // The legend goes in a corner of the plot box that hides no marker (a start, an end, the
   // minimum) and hardly any path; where every corner would, it goes outside, right of the
   // colour bar, and the plot box narrows to make room.
-  const std::vector<LegendEntry> entries = legend_entries();
-  const Rect legend_wh = legend_size(entries);
-  std::optional<Rect> legend_box;
-  if (!entries.empty()) {
+  p.legend_wh = legend_size(p.entries);
+  if (!p.entries.empty()) {
     std::vector<Point> path_samples, markers;
-    obstacles(axes, path_samples, markers);
-    legend_box = legend_corner(axes.plot(), legend_wh.w, legend_wh.h, path_samples, markers, kMarkerReach,
-                               path_samples.size() / 50);
-    if (!legend_box) {
-      spec.right_reserve = bar + kLegendGap + legend_wh.w;
-      axes = Axes(area, spec);
+    obstacles(p.axes, path_samples, markers);
+    p.legend_box = legend_corner(p.axes.plot(), p.legend_wh.w, p.legend_wh.h, path_samples, markers, kMarkerReach,
+                                 path_samples.size() / 50);
+    if (!p.legend_box) {
+      spec.right_reserve = bar + kLegendGap + p.legend_wh.w;
+      p.axes = Axes(area, spec);
     }
   }
-  const Rect plot = axes.plot();
+  // Paths in pixels, and the order they are drawn in: paths from one start often share a valley,
+  // and a shorter one drawn over a longer one stays visible up to its end (drawn under it, it
+  // would vanish), so the longest go first.
+  std::vector<double> length(paths_.size(), 0.0);
+  p.pixels.resize(paths_.size());
+  for (size_t k = 0; k < paths_.size(); ++k) {
+    for (const Point& q : paths_[k].points) p.pixels[k].push_back(p.axes.to_pixel(q.x, q.y));
+    length[k] = visible_length(p.pixels[k], p.axes.plot());
+  }
+  p.order.resize(paths_.size());
+  for (size_t k = 0; k < p.order.size(); ++k) p.order[k] = k;
+  std::stable_sort(p.order.begin(), p.order.end(), [&](size_t a, size_t b) { return length[a] > length[b]; });
+  return p;
+}
 
+void ContourPlot::draw_still(Canvas& canvas, const Prepared& p) const {
+  const Rect plot = p.axes.plot();
+  const std::vector<double>& levels = p.levels;
   // 2.–3. Bands.
   const Grid grid = sample(plot);
   auto band_of = [&](double v) {
     if (std::isnan(v)) return -1;
     return int(std::upper_bound(levels.begin(), levels.end(), v) - levels.begin());
-  };
-  auto band_color = [&](int band) {
-    return band < 0 ? Color::hex(0x808080) : colormap(bands > 1 ? double(band) / (bands - 1) : 0.5);
   };
   for (int py = int(plot.y); py < int(plot.bottom()); ++py)
     for (int px = int(plot.x); px < int(plot.right()); ++px) {
@@ -219,7 +247,7 @@ Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
       double v00 = grid.at(i, j), v10 = grid.at(i + 1, j), v01 = grid.at(i, j + 1), v11 = grid.at(i + 1, j + 1);
       double v = lerp(lerp(v00, v10, fx), lerp(v01, v11, fx), fy);
       if (!std::isfinite(v)) v = grid.at(fx < 0.5 ? i : i + 1, fy < 0.5 ? j : j + 1);  // inf or NaN nearby
-      canvas.blend(px, py, band_color(band_of(v)));
+      canvas.blend(px, py, p.band_color(band_of(v)));
     }
 
   // 4. Contour lines.
@@ -237,56 +265,15 @@ Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
                    [&](Point a, Point b) { lines.segment(to_pixel(a), to_pixel(b), 1.0, plot); });
       }
   canvas.blend_mask(lines, kContourLine, 0.35);
-
-  // 5. Paths: a dark halo under each keeps it visible on every band, light or dark. Longer
-  // paths are drawn first: paths from one start often share a valley, and a shorter one drawn
-  // over a longer one stays visible up to its end (drawn under it, it would vanish). A path
-  // with few iterates (Newton, L-BFGS) gets a dot on each, skipping dots that would touch the
-  // last one drawn; the dots go over every line.
-  std::vector<std::vector<Point>> pixels(paths_.size());
-  std::vector<double> length(paths_.size(), 0.0);
-  for (size_t k = 0; k < paths_.size(); ++k) {
-    for (const Point& p : paths_[k].points) pixels[k].push_back(axes.to_pixel(p.x, p.y));
-    length[k] = visible_length(pixels[k], plot);
-  }
-  std::vector<size_t> order(paths_.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return length[a] > length[b]; });
-  for (size_t k : order) {
-    const PathStyle& style = paths_[k].style;
-    canvas.polyline(pixels[k], kHalo, style.width() + 3, 0.6, style.dash());
-    canvas.polyline(pixels[k], color_of(k), style.width(), 1.0, style.dash());
-  }
-  for (size_t k : order) {
-    if (pixels[k].size() > 100) continue;
-    Point last{NAN, NAN};
-    for (const Point& p : pixels[k])
-      if (!(std::hypot(p.x - last.x, p.y - last.y) < 6)) {  // NaN compares false: the first dot is drawn
-        canvas.marker(p, Marker::Circle, 1.8, color_of(k), kHalo);
-        last = p;
-      }
-  }
-  for (size_t k : order) {
-    const std::vector<Point>& pts = pixels[k];
-    if (pts.empty()) continue;
-    canvas.marker(pts.front(), Marker::Circle, 5, kWhite, kBlack);
-    // The end: the last finite point (a diverged path ends where it left the numbers).
-    for (auto it = pts.rbegin(); it != pts.rend(); ++it)
-      if (std::isfinite(it->x) && std::isfinite(it->y)) {
-        canvas.marker(*it, end_marker_of(k), 6, color_of(k), kBlack);
-        break;
-      }
-  }
-  for (const Mark& m : marks_) canvas.marker(axes.to_pixel(m.at.x, m.at.y), m.shape, 7, m.color, kBlack);
   canvas.reset_clip();
-  axes.draw_frame(canvas);
 
   // The colour bar: one equal-height box per band, labels at the boundaries (every other one
   // when they would touch).
+  const int bands = p.bands();
   if (colorbar_ && bands > 1) {
     double bx = plot.right() + kBarGap, bh = plot.h / bands;
     for (int b = 0; b < bands; ++b)
-      canvas.fill_rect({bx, plot.bottom() - (b + 1) * bh, kBarWidth, bh + 0.5}, band_color(b));
+      canvas.fill_rect({bx, plot.bottom() - (b + 1) * bh, kBarWidth, bh + 0.5}, p.band_color(b));
     canvas.stroke_rect({bx - 1, plot.y - 1, kBarWidth + 2, plot.h + 2}, kFrameColor, 1);
     int every = std::max(1, int(std::ceil(24 / bh)));
     for (int k = 0; k < int(levels.size()); k += every) {
@@ -295,18 +282,84 @@ Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
       canvas.text(bx + kBarWidth + 6, y + 1, format_value(levels[k]), kTextColor, 2, HAlign::Left, VAlign::Middle);
     }
   }
+}
 
-  Layout layout{plot, axes.x(), axes.y(), {}};
-  if (legend_box) {
+Layout ContourPlot::draw_paths(Canvas& canvas, const Prepared& p, size_t step) const {
+  const Rect plot = p.axes.plot();
+  // Each path up to its iterate `step` (all of it when it has fewer).
+  auto shown = [&](size_t k) { return std::min(p.pixels[k].size(), step + 1); };
+  // 5. Paths: a dark halo under each keeps it visible on every band, light or dark. A path
+  // with few iterates (Newton, L-BFGS) gets a dot on each, skipping dots that would touch the
+  // last one drawn; the dots go over every line.
+  canvas.set_clip(plot);
+  for (size_t k : p.order) {
+    const PathStyle& style = paths_[k].style;
+    const std::vector<Point> pts(p.pixels[k].begin(), p.pixels[k].begin() + shown(k));
+    canvas.polyline(pts, kHalo, style.width() + 3, 0.6, style.dash());
+    canvas.polyline(pts, color_of(k), style.width(), 1.0, style.dash());
+  }
+  for (size_t k : p.order) {
+    if (p.pixels[k].size() > 100) continue;
+    Point last{NAN, NAN};
+    for (size_t i = 0; i < shown(k); ++i) {
+      const Point& q = p.pixels[k][i];
+      if (!(std::hypot(q.x - last.x, q.y - last.y) < 6)) {  // NaN compares false: the first dot is drawn
+        canvas.marker(q, Marker::Circle, 1.8, color_of(k), kHalo);
+        last = q;
+      }
+    }
+  }
+  for (size_t k : p.order) {
+    if (shown(k) == 0) continue;
+    canvas.marker(p.pixels[k].front(), Marker::Circle, 5, kWhite, kBlack);
+    // The end (or, while animated, the iterate reached): the last finite point (a diverged path
+    // ends where it left the numbers).
+    for (size_t i = shown(k); i-- > 0;)
+      if (std::isfinite(p.pixels[k][i].x) && std::isfinite(p.pixels[k][i].y)) {
+        canvas.marker(p.pixels[k][i], end_marker_of(k), 6, color_of(k), kBlack);
+        break;
+      }
+  }
+  for (const Mark& m : marks_) canvas.marker(p.axes.to_pixel(m.at.x, m.at.y), m.shape, 7, m.color, kBlack);
+  canvas.reset_clip();
+  p.axes.draw_frame(canvas);
+
+  Layout layout{plot, p.axes.x(), p.axes.y(), {}};
+  if (p.legend_box) {
     canvas.set_clip(plot);
-    draw_legend_at(canvas, *legend_box, entries);
+    draw_legend_at(canvas, *p.legend_box, p.entries);
     canvas.reset_clip();
-    layout.legend = *legend_box;
-  } else if (!entries.empty()) {
-    layout.legend = {plot.right() + bar + kLegendGap, plot.y, legend_wh.w, std::min(legend_wh.h, plot.h)};
-    draw_legend_at(canvas, layout.legend, entries);
+    layout.legend = *p.legend_box;
+  } else if (!p.entries.empty()) {
+    layout.legend = {plot.right() + p.bar + kLegendGap, plot.y, p.legend_wh.w, std::min(p.legend_wh.h, plot.h)};
+    draw_legend_at(canvas, layout.legend, p.entries);
   }
   return layout;
+}
+
+Layout ContourPlot::draw(Canvas& canvas, const Rect& area) const {
+  const Prepared p = prepare(area);
+  draw_still(canvas, p);
+  return draw_paths(canvas, p, SIZE_MAX - 1);
+}
+
+// Frames of an animation: the bands, contour lines and colour bar are drawn once; each frame
+// draws the paths up to its step over a copy of them.
+std::unique_ptr<Panel::Steps> ContourPlot::draw_animated(Canvas& canvas, const Rect& area) const {
+  struct PathSteps : Steps {
+    const ContourPlot& plot;
+    Prepared prepared;
+    PathSteps(const ContourPlot& c, Prepared p) : plot(c), prepared(std::move(p)) {}
+    size_t count() const override {
+      size_t longest = 0;
+      for (const auto& pts : prepared.pixels) longest = std::max(longest, pts.size());
+      return longest == 0 ? 0 : longest - 1;
+    }
+    void draw(Canvas& canvas, size_t step) const override { plot.draw_paths(canvas, prepared, step); }
+  };
+  auto steps = std::make_unique<PathSteps>(*this, prepare(area));
+  draw_still(canvas, steps->prepared);
+  return steps;
 }
 
 std::vector<LegendEntry> ContourPlot::legend_entries() const {

@@ -19,6 +19,7 @@
 // Not a 3-D surface or a heat map of raw data.
 // Read next: plot/figure.h (several plots side by side), plot/color.h (the colour map).
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,8 +86,15 @@ class ContourPlot : public Panel {
   static std::vector<double> compute_levels(std::vector<double> samples, int count, Levels spacing);
 
   Layout draw(Canvas& canvas, const Rect& area) const override;
+  // Bands, contour lines and colour bar drawn once; each step draws every path up to that
+  // iterate (the end marker on the iterate reached), with the layout of the whole picture.
+  std::unique_ptr<Steps> draw_animated(Canvas& canvas, const Rect& area) const override;
 
  private:
+  struct Prepared;  // levels, layout, legend and the paths in pixels (contour.cpp)
+  Prepared prepare(const Rect& area) const;
+  void draw_still(Canvas& canvas, const Prepared& p) const;                // what paths do not change
+  Layout draw_paths(Canvas& canvas, const Prepared& p, size_t step) const;  // the rest, paths cut at `step`
   struct Grid {
     int nx = 0, ny = 0;
     std::vector<double> values;  // row j (y_j) after row j − 1

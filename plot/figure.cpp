@@ -27,6 +27,11 @@ Canvas Panel::render(int width, int height, Layout* layout) const {
   return canvas;
 }
 
+std::unique_ptr<Panel::Steps> Panel::draw_animated(Canvas& canvas, const Rect& area) const {
+  draw(canvas, area);
+  return nullptr;
+}
+
 void Panel::save_png(const std::string& path, int width, int height) const {
   check_size(width, height, path);
   render(width, height).save_png(path);
@@ -53,19 +58,32 @@ void Figure::place(std::shared_ptr<const Panel> panel) {
   panels_.push_back(std::move(panel));
 }
 
+Rect Figure::cell(size_t i) const {
+  const double top = title_.empty() ? 0 : kFigureTitleHeight;
+  const int row = int(i) / cols_, col = int(i) % cols_;
+  return {double(col * panel_width_), top + row * panel_height_, double(panel_width_), double(panel_height_)};
+}
+
+void Figure::draw_title(Canvas& canvas) const {
+  if (!title_.empty()) canvas.text(width() / 2.0, 16, title_, kTextColor, kTitleScale, HAlign::Center, VAlign::Top);
+}
+
 Canvas Figure::render(std::vector<Layout>* layouts) const {
   Canvas canvas(width(), height());
-  double top = title_.empty() ? 0 : kFigureTitleHeight;
-  if (!title_.empty())
-    canvas.text(width() / 2.0, 16, title_, kTextColor, kTitleScale, HAlign::Center, VAlign::Top);
+  draw_title(canvas);
   if (layouts) layouts->clear();
   for (size_t i = 0; i < panels_.size(); ++i) {
-    int row = int(i) / cols_, col = int(i) % cols_;
-    Rect area{double(col * panel_width_), top + row * panel_height_, double(panel_width_), double(panel_height_)};
-    Layout l = panels_[i]->draw(canvas, area);
+    Layout l = panels_[i]->draw(canvas, cell(i));
     if (layouts) layouts->push_back(l);
   }
   return canvas;
+}
+
+std::vector<std::unique_ptr<Panel::Steps>> Figure::draw_animated(Canvas& canvas) const {
+  draw_title(canvas);
+  std::vector<std::unique_ptr<Panel::Steps>> steps;
+  for (size_t i = 0; i < panels_.size(); ++i) steps.push_back(panels_[i]->draw_animated(canvas, cell(i)));
+  return steps;
 }
 
 void Figure::save_png(const std::string& path) const {

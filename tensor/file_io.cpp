@@ -113,6 +113,11 @@ std::string read_file(const std::string& path, const std::string& error_prefix) 
 }
 
 void write_file_atomically(const std::string& path, std::string_view bytes, const std::string& error_prefix) {
+  write_file_atomically(path, std::vector<std::string_view>{bytes}, error_prefix);
+}
+
+void write_file_atomically(const std::string& path, const std::vector<std::string_view>& pieces,
+                           const std::string& error_prefix) {
   struct stat info;
   if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) fail(error_prefix, describe(EISDIR));
   // The temporary file sits in the same folder: rename is atomic only within one filesystem.
@@ -124,12 +129,13 @@ void write_file_atomically(const std::string& path, std::string_view bytes, cons
     ::unlink(tmp.c_str());
     fail(error_prefix, std::string(what) + ": " + describe(err));
   };
-  for (size_t done = 0; done < bytes.size();) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) abandon("write failed", errno);
-    done += size_t(n);
-  }
+  for (std::string_view bytes : pieces)
+    for (size_t done = 0; done < bytes.size();) {
+      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) abandon("write failed", errno);
+      done += size_t(n);
+    }
   if (::fsync(fd) != 0) abandon("could not flush to disk", errno);
   const int closed = ::close(fd);
   fd = -1;

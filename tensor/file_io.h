@@ -7,6 +7,7 @@
 // Not here: parsing (each format checks its own bytes), plot/ (which writes its PNGs itself).
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct stat;
 
@@ -34,5 +35,9 @@ std::string read_file(const std::string& path, const std::string& error_prefix);
 // successful write, temporary files of `path` left by processes that no longer run (killed
 // mid-write) are removed.
 void write_file_atomically(const std::string& path, std::string_view bytes, const std::string& error_prefix);
+// The same for a file made of several pieces written one after another (a header, then tensors'
+// bytes), so that no piece is copied into one buffer first.
+void write_file_atomically(const std::string& path, const std::vector<std::string_view>& pieces,
+                           const std::string& error_prefix);
 
 }  // namespace descent::file_io

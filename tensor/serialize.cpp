@@ -61,6 +61,10 @@ struct Reader {
 
 }  // namespace
 
+void write_atomically(const std::string& path, const std::vector<std::string_view>& pieces, const std::string& what) {
+  file_io::write_file_atomically(path, pieces, what + " " + path + ": ");
+}
+
 void OutputArchive::write(const std::string& name, const Tensor& t) {
   if (!t.defined()) throw std::invalid_argument("checkpoint: cannot save the undefined tensor '" + name + "'");
   Tensor copy = kernels::cast(t.detach(), t.dtype());  // contiguous, and later changes to t don't leak in

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -42,6 +43,12 @@ class OutputArchive {
  private:
   std::vector<std::pair<std::string, Value>> entries_;
 };
+
+// Writes `pieces` one after another to `path` the way checkpoints are saved
+// (file_io::write_file_atomically: `path` is always the old file or the complete new one). On
+// failure std::runtime_error says "<what> <path>: <problem>" (what: "checkpoint", "safetensors
+// file"). The pieces are written as they are, so a large tensor is not copied into one buffer.
+void write_atomically(const std::string& path, const std::vector<std::string_view>& pieces, const std::string& what);
 
 class InputArchive {
  public:

@@ -18,7 +18,8 @@ const std::vector<std::pair<std::string, std::string>> kTable = {
     {"data", "DIR"}, {"epochs", "N"}, {"batch-size", "B"}, {"seed", "S"}, {"threads", "T"},
     {"optimizer", "NAME"}, {"lr", "X"}, {"momentum", "M"}, {"weight-decay", "W"}, {"clip-grad-norm", "X"},
     {"scheduler", "NAME"}, {"warmup", "N"}, {"early-stopping", "P"}, {"metrics", "FILE.csv"},
-    {"plot", "FILE.png"}, {"checkpoint", "FILE"}, {"resume", "FILE"}, {"limit-train", "N"}};
+    {"plot", "FILE.png"}, {"checkpoint", "FILE"}, {"resume", "FILE"}, {"limit-train", "N"},
+    {"save-weights", "FILE.safetensors"}, {"load-weights", "FILE.safetensors"}};
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -90,12 +91,13 @@ Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vecto
     std::string flag = arg.substr(2), value;
     const bool known = std::any_of(kTable.begin(), kTable.end(), [&](const auto& t) { return t.first == flag; }) ||
                        std::any_of(extra.begin(), extra.end(), [&](const ExtraFlag& e) { return e.name == flag; });
-    const bool is_switch = std::any_of(extra.begin(), extra.end(), [&](const ExtraFlag& e) { return e.name == flag && e.is_switch; });
+    const bool is_switch = std::any_of(extra.begin(), extra.end(), [&](const ExtraFlag& e) {
+      return e.is_switch && (e.name == flag || flag.rfind(e.name + "=", 0) == 0);
+    });
     if (is_switch) {
-      f.extra[flag] = "1";
-      continue;
-    }
-    if (auto eq = flag.find('='); eq != std::string::npos) {
+      if (flag.find('=') != std::string::npos) throw UsageError("--" + flag.substr(0, flag.find('=')) + " takes no value");
+      value = "1";
+    } else if (auto eq = flag.find('='); eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
     } else if (!known) {
@@ -123,6 +125,8 @@ Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vecto
     else if (flag == "checkpoint") f.checkpoint = value;
     else if (flag == "resume") f.resume = value;
     else if (flag == "limit-train") f.limit_train = at_least<int64_t>(flag, value, 1);
+    else if (flag == "save-weights") f.save_weights = value;
+    else if (flag == "load-weights") f.load_weights = value;
     else {
       auto e = std::find_if(extra.begin(), extra.end(), [&](const ExtraFlag& x) { return x.name == flag; });
       if (e == extra.end()) throw UsageError("unknown flag --" + flag + " (see --help)");
@@ -133,6 +137,8 @@ Flags parse_flags(int argc, char** argv, const Flags& defaults, const std::vecto
   }
   if (f.data.empty() && !not_applicable.count("data")) throw UsageError("--data is required");
   if (!lr_given && f.optimizer != defaults.optimizer) f.lr.reset();
+  if (!f.load_weights.empty() && !f.resume.empty())
+    throw UsageError("--load-weights cannot be combined with --resume (a training state already holds the weights)");
   if (f.warmup > 0 && f.warmup >= f.epochs)
     throw UsageError("bad value '" + std::to_string(f.warmup) + "' for --warmup (must be less than --epochs, " +
                      std::to_string(f.epochs) + ")");

@@ -35,11 +35,13 @@ struct Flags {
   int warmup = 0;
   int early_stopping = 0;  // 0: off
   std::string metrics, plot, checkpoint, resume;
+  std::string save_weights, load_weights;  // safetensors files: the final weights / weights to start from
   int64_t limit_train = 0;  // 0: all
   std::map<std::string, std::string> extra;  // example-specific flags (--model, --variant)
 };
 
 // An example-specific flag: its name (without "--"), default and, if not empty, allowed values.
+// A switch takes no value: given, it is "1" (its default is usually "0").
 struct ExtraFlag {
   std::string name;
   std::string default_value;

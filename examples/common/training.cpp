@@ -180,6 +180,11 @@ Run::Run(const Flags& flags, std::string program, std::shared_ptr<nn::Module> mo
   if (schedule_.scheduler()) state_.add("scheduler", *schedule_.scheduler());
   if (stopper_) state_.add("early_stopping", *stopper_);
   state_.add("metrics", log_);
+  // Fine-tuning: weights from a safetensors file (PyTorch's or descent's), a fresh optimizer.
+  if (!flags_.load_weights.empty()) {
+    descent::load_safetensors(model_, flags_.load_weights);
+    std::printf("loaded weights from %s\n", flags_.load_weights.c_str());
+  }
   if (!flags_.resume.empty()) {
     descent::load(state_, flags_.resume);
     std::printf("resumed from %s after epoch %lld\n", flags_.resume.c_str(), (long long)state_.epoch());
@@ -265,6 +270,13 @@ void Run::finish() {
     final_row = size_t(stopper_->best_epoch());
   }
   if (!flags_.plot.empty() && role_.rank == 0) plot_metrics(log_, flags_.plot, program_);
+  if (!flags_.save_weights.empty() && role_.rank == 0) {
+    const EpochMetrics& row = rows[final_row];
+    descent::save_safetensors(model_, flags_.save_weights,
+                              {{"program", program_}, {"epoch", std::to_string(row.epoch)},
+                               {"test_loss", std::to_string(row.test_loss)}});
+    std::printf("saved weights to %s\n", flags_.save_weights.c_str());
+  }
   print_final_line(rows[final_row].test_loss, rows[final_row].test_accuracy);
 }
 

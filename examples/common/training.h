@@ -120,8 +120,9 @@ void check_finite(const descent::Tensor& loss, double grad_norm, int epoch, int6
 
 // A training run between its epochs. It builds the training state (model, optimizer, schedule,
 // early stopping, the train loader, the metrics so far; optim/training_state.h), resumes it from
-// --resume, and after each epoch logs the epoch (stdout, --metrics, --plot), steps the schedule,
-// asks early stopping and writes --checkpoint. Use:
+// --resume or starts from the weights of --load-weights, and after each epoch logs the epoch
+// (stdout, --metrics, --plot), steps the schedule, asks early stopping and writes --checkpoint;
+// at the end --save-weights writes the model's weights. Use:
 //   Run run(flags, "mnist_mlp", model, *optimizer, schedule, train_loader);
 //   while (run.next_epoch()) { ...train..., run.end_epoch(train_stats, evaluate(...)); }
 //   run.finish();
@@ -141,7 +142,8 @@ class Run {
   void check_finite(const descent::Tensor& loss, double grad_norm, const std::function<void()>& rerun);
   void end_epoch(const Stats& train, const Stats& test);
   // Leaves the model with the best epoch's weights when early stopping is on, draws the final
-  // --plot, and prints the contract's final line for that epoch (the last one otherwise).
+  // --plot, writes --save-weights (with the program, epoch and test loss as metadata), and
+  // prints the contract's final line for that epoch (the last one otherwise).
   void finish();
 
  private:

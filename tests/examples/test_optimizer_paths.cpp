@@ -6,11 +6,15 @@
 // are noisier than batch steps); two runs give the same bytes; bad flags get one line and 2.
 #include <stb_image.h>
 
+#include <chrono>
+#include <functional>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
 
+#include "../plot/gif_decode.h"
 #include "programs.h"
 
 using namespace descent;
@@ -222,6 +226,90 @@ const std::vector<Drawn> kFunctions = {{"rosenbrock", -2, 2, -1, 3, 1, 1},
                                        {"beale", -1, 4.5, -2, 2.5, 3, 0.5},
                                        {"saddle", -2, 2, -2, 2, 0, 0}};
 
+// The paths' points, mapped to pixels through the plot box found in the picture, have the
+// path's colour (plot::path_color, in the order the paths were added) wherever nothing drawn
+// later can cover them; and every path shows its colour along a stretch of its points, and
+// at its end marker where no other marker sits on it. The minimum is a white star over
+// everything else, and the legend keeps clear of it.
+void check_drawing(const std::vector<Row>& rows, const Picture& pic, const Panel& panel, const std::string& function,
+                   const std::vector<std::string>& names, std::optional<plot::Point> minimum) {
+  Drawing d;
+  std::vector<plot::Point> ends;
+  for (const std::string& name : names) {
+    const std::vector<Row> path = path_of(rows, function, name);
+    REQUIRE(path.size() >= 2);
+    d.paths.emplace_back();
+    for (const Row& r : path) d.paths.back().push_back(panel.to_pixel(r.x, r.y));
+    d.length.push_back(length_inside(d.paths.back(), panel.box));
+    d.markers.push_back(d.paths.back().front());
+    ends.push_back(d.paths.back().back());
+  }
+  d.white_markers = d.markers;
+  d.markers.insert(d.markers.end(), ends.begin(), ends.end());
+  if (minimum) d.markers.push_back(panel.to_pixel(minimum->x, minimum->y));
+  if (minimum) d.white_markers.push_back(panel.to_pixel(minimum->x, minimum->y));
+  for (size_t i = 0; i < names.size(); ++i) {
+    INFO(function << ": " << names[i]);
+    int in_sight = 0, in_sight_seen = 0, seen = 0;
+    for (const plot::Point& p : along(d, panel, i)) {
+      seen += color_near(pic, p.x, p.y, plot::path_color(i), 2, /*tol=*/20);
+      if (hidden(d, i, p)) continue;
+      ++in_sight;
+      in_sight_seen += color_near(pic, p.x, p.y, plot::path_color(i), 2);
+    }
+    INFO("its colour at " << in_sight_seen << " of the " << in_sight << " points nothing can cover, and at " << seen
+                          << " points along it");
+    CHECK(in_sight_seen >= 0.9 * in_sight);
+    CHECK(seen >= 10);  // 20 px of line, or a few iterate dots, or its end marker and some line
+    // The end marker, unless another marker (a start, an end, the minimum) sits on it.
+    const plot::Point end = ends[i];
+    bool covered = !panel.box.contains(end.x, end.y) || panel.legend.contains(end.x, end.y);
+    for (size_t j = 0; j < d.markers.size(); ++j)
+      if (j != names.size() + i && std::hypot(d.markers[j].x - end.x, d.markers[j].y - end.y) < 14) covered = true;
+    if (!covered) CHECK(color_near(pic, end.x, end.y, plot::path_color(i), 3));
+  }
+  if (minimum) {
+    const plot::Point m = panel.to_pixel(minimum->x, minimum->y);
+    INFO(function << ": the minimum's star at pixel (" << m.x << ", " << m.y << ")");
+    const plot::Rect reach{panel.legend.x - 12, panel.legend.y - 12, panel.legend.w + 24, panel.legend.h + 24};
+    CHECK(!reach.contains(m.x, m.y));
+    int white = 0;
+    for (int dy = -4; dy <= 4; ++dy)
+      for (int dx = -4; dx <= 4; ++dx) white += distance(pic.at(int(m.x) + dx, int(m.y) + dy), plot::kWhite) <= 20;
+    CHECK(white >= 30);  // of the 81 pixels around its centre
+  }
+}
+
+// Every picture optimizer_paths draws, `load(name)` giving the picture of rosenbrock, ...,
+// variants, checked against the paths in the CSV.
+void check_pictures(const std::vector<Row>& rows, const std::function<Picture(const std::string&)>& load) {
+  auto check = [&](const Picture& pic, const Panel& panel, const std::string& function,
+                   const std::vector<std::string>& names, std::optional<plot::Point> minimum) {
+    check_drawing(rows, pic, panel, function, names, minimum);
+  };
+  for (const Drawn& f : kFunctions) {
+    const Picture pic = load(f.name);
+    const Panel panel = find_panel(pic, {0, 0, double(pic.width), double(pic.height)}, f.x0, f.x1, f.y0, f.y1);
+    check(pic, panel, f.name, kOptimizers, plot::Point{f.min_x, f.min_y});
+  }
+  {  // Three panels side by side, one plain gradient-descent path each, over the bowl.
+    const Picture pic = load("learning_rates");
+    std::vector<std::string> runs;
+    for (const Row& r : rows)
+      if (r.function == "learning_rates" && r.step == 0) runs.push_back(r.optimizer);
+    REQUIRE(runs.size() == 3);
+    for (int k = 0; k < 3; ++k) {
+      const plot::Rect third{k * pic.width / 3.0, 0, pic.width / 3.0, double(pic.height)};
+      check(pic, find_panel(pic, third, -5, 5, -2, 2), "learning_rates", {runs[k]}, plot::Point{0, 0});
+    }
+  }
+  {  // Batch, mini-batch and stochastic on the regression's (w, b) surface.
+    const Picture pic = load("variants");
+    const Panel panel = find_panel(pic, {0, 0, double(pic.width), double(pic.height)}, -3, 4, -4, 3);
+    check(pic, panel, "variants", {"batch (200)", "mini-batch (16)", "stochastic (1)"}, std::nullopt);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("optimizer_paths draws every optimizer on every function, the same bytes every run") {
@@ -245,81 +333,69 @@ TEST_CASE("optimizer_paths draws each path along the points it computed, and the
   const std::string dir = test::scratch("paths_d");
   REQUIRE(test::run_example("optimizer_paths", "--out " + dir).status == 0);
   const std::vector<Row> rows = read_paths(dir + "/paths.csv");
-  // The paths' points, mapped to pixels through the plot box found in the picture, have the
-  // path's colour (plot::path_color, in the order the paths were added) wherever nothing drawn
-  // later can cover them; and every path shows its colour along a stretch of its points, and
-  // at its end marker where no other marker sits on it. The minimum is a white star over
-  // everything else, and the legend keeps clear of it.
-  auto check = [&](const Picture& pic, const Panel& panel, const std::string& function,
-                   const std::vector<std::string>& names, std::optional<plot::Point> minimum) {
-    Drawing d;
-    std::vector<plot::Point> ends;
-    for (const std::string& name : names) {
-      const std::vector<Row> path = path_of(rows, function, name);
-      REQUIRE(path.size() >= 2);
-      d.paths.emplace_back();
-      for (const Row& r : path) d.paths.back().push_back(panel.to_pixel(r.x, r.y));
-      d.length.push_back(length_inside(d.paths.back(), panel.box));
-      d.markers.push_back(d.paths.back().front());
-      ends.push_back(d.paths.back().back());
-    }
-    d.white_markers = d.markers;
-    d.markers.insert(d.markers.end(), ends.begin(), ends.end());
-    if (minimum) d.markers.push_back(panel.to_pixel(minimum->x, minimum->y));
-    if (minimum) d.white_markers.push_back(panel.to_pixel(minimum->x, minimum->y));
-    for (size_t i = 0; i < names.size(); ++i) {
-      INFO(function << ": " << names[i]);
-      int in_sight = 0, in_sight_seen = 0, seen = 0;
-      for (const plot::Point& p : along(d, panel, i)) {
-        seen += color_near(pic, p.x, p.y, plot::path_color(i), 2, /*tol=*/20);
-        if (hidden(d, i, p)) continue;
-        ++in_sight;
-        in_sight_seen += color_near(pic, p.x, p.y, plot::path_color(i), 2);
-      }
-      INFO("its colour at " << in_sight_seen << " of the " << in_sight << " points nothing can cover, and at " << seen
-                            << " points along it");
-      CHECK(in_sight_seen >= 0.9 * in_sight);
-      CHECK(seen >= 10);  // 20 px of line, or a few iterate dots, or its end marker and some line
-      // The end marker, unless another marker (a start, an end, the minimum) sits on it.
-      const plot::Point end = ends[i];
-      bool covered = !panel.box.contains(end.x, end.y) || panel.legend.contains(end.x, end.y);
-      for (size_t j = 0; j < d.markers.size(); ++j)
-        if (j != names.size() + i && std::hypot(d.markers[j].x - end.x, d.markers[j].y - end.y) < 14) covered = true;
-      if (!covered) CHECK(color_near(pic, end.x, end.y, plot::path_color(i), 3));
-    }
-    if (minimum) {
-      const plot::Point m = panel.to_pixel(minimum->x, minimum->y);
-      INFO(function << ": the minimum's star at pixel (" << m.x << ", " << m.y << ")");
-      const plot::Rect reach{panel.legend.x - 12, panel.legend.y - 12, panel.legend.w + 24, panel.legend.h + 24};
-      CHECK(!reach.contains(m.x, m.y));
-      int white = 0;
-      for (int dy = -4; dy <= 4; ++dy)
-        for (int dx = -4; dx <= 4; ++dx) white += distance(pic.at(int(m.x) + dx, int(m.y) + dy), plot::kWhite) <= 20;
-      CHECK(white >= 30);  // of the 81 pixels around its centre
-    }
-  };
+  check_pictures(rows, [&](const std::string& name) { return load_png(dir + "/" + name + ".png"); });
+}
 
-  for (const Drawn& f : kFunctions) {
-    const Picture pic = load_png(dir + "/" + f.name + ".png");
-    const Panel panel = find_panel(pic, {0, 0, double(pic.width), double(pic.height)}, f.x0, f.x1, f.y0, f.y1);
-    check(pic, panel, f.name, kOptimizers, plot::Point{f.min_x, f.min_y});
+TEST_CASE("optimizer_paths --animate writes every picture as a GIF whose paths grow to the still picture") {
+  const std::string dir = test::scratch("paths_gif");
+  const auto start = std::chrono::steady_clock::now();
+  test::Outcome o = test::run_example("optimizer_paths", "--animate --out " + dir);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  INFO(o.err);
+  REQUIRE(o.status == 0);
+  CHECK(seconds < 60);  // a few seconds on two cores; generous for a loaded machine
+  const std::vector<Row> rows = read_paths(dir + "/paths.csv");
+  std::map<std::string, test::Animation> gifs;
+  for (std::string name : {"rosenbrock", "quadratic", "beale", "saddle", "learning_rates", "variants"}) {
+    INFO(name);
+    const std::string gif = dir + "/" + name + ".gif";
+    const size_t bytes = test::slurp(gif).size();
+    CHECK(bytes < 4'000'000);
+    test::Animation a = test::decode_gif(gif);
+    const Picture png = load_png(dir + "/" + name + ".png");
+    REQUIRE(a.width == png.width);
+    REQUIRE(a.height == png.height);
+    REQUIRE(a.loops == 0);
+    // Every path has 60 steps or more, so 61 frames of 6/100 s, the last held for 2.5 s.
+    REQUIRE(a.frames.size() == 61);
+    CHECK(a.delays.front() == 6);
+    CHECK(a.delays.back() == 250);
+    // The paths grow: the first frame differs from the last inside the plot box.
+    int changed = 0;
+    for (size_t i = 0; i < a.frames[0].rgb.size(); ++i) changed += a.frames[0].rgb[i] != a.frames.back().rgb[i];
+    CHECK(changed > 1000);
+    gifs[name] = std::move(a);
   }
-  {  // Three panels side by side, one plain gradient-descent path each, over the bowl.
-    const Picture pic = load_png(dir + "/learning_rates.png");
-    std::vector<std::string> runs;
-    for (const Row& r : rows)
-      if (r.function == "learning_rates" && r.step == 0) runs.push_back(r.optimizer);
-    REQUIRE(runs.size() == 3);
-    for (int k = 0; k < 3; ++k) {
-      const plot::Rect third{k * pic.width / 3.0, 0, pic.width / 3.0, double(pic.height)};
-      check(pic, find_panel(pic, third, -5, 5, -2, 2), "learning_rates", {runs[k]}, plot::Point{0, 0});
+  // The last frame shows every path along the points of the CSV, as the still picture does.
+  check_pictures(rows, [&](const std::string& name) {
+    const test::Animation& a = gifs.at(name);
+    return Picture{a.width, a.height, a.frames.back().rgb};
+  });
+  // Halfway through Rosenbrock (frame 30 shows step 150 of 300) no path is drawn past its
+  // 150th iterate: its colour is absent from the points it reached later, wherever they lie away
+  // from the part already drawn (its end marker there included).
+  const test::Animation& rosen = gifs.at("rosenbrock");
+  const Picture last{rosen.width, rosen.height, rosen.frames.back().rgb};
+  const Picture half{rosen.width, rosen.height, rosen.frames[30].rgb};
+  const Panel panel = find_panel(last, {0, 0, double(last.width), double(last.height)}, -2, 2, -1, 3);
+  int checked = 0;
+  for (size_t i = 0; i < kOptimizers.size(); ++i) {
+    const std::vector<Row> path = path_of(rows, "rosenbrock", kOptimizers[i]);
+    for (const Row& later : path) {
+      if (later.step <= 150) continue;
+      const plot::Point p = panel.to_pixel(later.x, later.y);
+      if (!panel.box.contains(p.x, p.y) || panel.legend.contains(p.x, p.y)) continue;
+      bool near_drawn = false;
+      for (const Row& r : path)
+        if (r.step <= 150 && std::hypot(panel.to_pixel(r.x, r.y).x - p.x, panel.to_pixel(r.x, r.y).y - p.y) < 12)
+          near_drawn = true;
+      if (near_drawn) continue;
+      INFO(kOptimizers[i] << " step " << later.step);
+      CHECK(!color_near(half, p.x, p.y, plot::path_color(i), 1, 20));
+      ++checked;
     }
   }
-  {  // Batch, mini-batch and stochastic on the regression's (w, b) surface.
-    const Picture pic = load_png(dir + "/variants.png");
-    const Panel panel = find_panel(pic, {0, 0, double(pic.width), double(pic.height)}, -3, 4, -4, 3);
-    check(pic, panel, "variants", {"batch (200)", "mini-batch (16)", "stochastic (1)"}, std::nullopt);
-  }
+  CHECK(checked >= 20);
 }
 
 TEST_CASE("optimizer_paths' paths show what the pictures claim") {
@@ -368,6 +444,8 @@ TEST_CASE("optimizer_paths refuses an unknown flag or a bad value with one line 
       {"--seed", "missing value for --seed"},
       {"--out", "missing value for --out"},
       {"--epochs 3", "--epochs does not apply to optimizer_paths"},
+      {"--save-weights w.safetensors", "--save-weights does not apply to optimizer_paths"},
+      {"--animate=yes", "--animate takes no value"},
       {"stray", "unexpected argument 'stray'"}};
   for (const auto& [args, message] : cases) {
     test::Outcome o = test::run_example("optimizer_paths", args);
