@@ -1,6 +1,8 @@
 // Cluster's transport over descent::distributed (MPI); see cluster.h.
 #include <descent/distributed.h>
 
+#include <cstdlib>
+
 #include "common/cluster.h"
 
 namespace examples::transport {
@@ -13,7 +15,10 @@ int world_size() { return dist::get_world_size(); }
 int local_world_size() { return dist::default_group().local_size(); }
 void all_reduce_sum(descent::Tensor& t) { dist::all_reduce(t, dist::ReduceOp::SUM); }
 void barrier() { dist::barrier(); }
-void abort(int exit_code) { dist::default_group().abort(exit_code); }
+void abort(int exit_code) {
+  dist::default_group().abort(exit_code);
+  std::_Exit(exit_code);  // not reached: abort ends the job; this tells the compiler so
+}
 
 std::shared_ptr<const descent::data::Sampler> sampler(int64_t dataset_size, uint64_t seed) {
   return std::make_shared<dist::DistributedSampler>(dataset_size, dist::DistributedSamplerOptions().shuffle(true).seed(seed));
