@@ -74,11 +74,11 @@ std::string to_dot(const Tensor& output) {
           output_shape[e.node.get()] = e.shape;
           stack.push_back(e.node.get());
         }
-        from = "n" + std::to_string(it->second);
+        from = std::string("n").append(std::to_string(it->second));  // ("n" + string: GCC 12 -Wrestrict)
       } else {
         auto [it, fresh] = leaf_id.try_emplace(e.leaf.get(), leaves.size());
         if (fresh) leaves.emplace_back(e.leaf.get(), e.shape);
-        from = "l" + std::to_string(it->second);
+        from = std::string("l").append(std::to_string(it->second));
       }
       edges << "  " << from << " -> n" << node_id[node];
       if (inputs.size() > 1) edges << " [label=\"" << i << "\"]";  // which operand, for a - b or matmul
