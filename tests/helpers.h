@@ -88,7 +88,7 @@ inline std::map<std::string, GoldenCase> load_golden(const std::string& file) {
   std::ifstream in(path);
   if (!in)
     throw std::runtime_error("golden: cannot open " + path +
-                             " (written from PyTorch by tools/golden_core.py, golden_nn.py or golden_optim.py)");
+                             " (written from PyTorch by a tools/golden_*.py script)");
   std::map<std::string, GoldenCase> cases;
   GoldenCase* current = nullptr;
   std::string word;
@@ -117,6 +117,23 @@ inline std::map<std::string, GoldenCase> load_golden(const std::string& file) {
     }
   }
   return cases;
+}
+
+// A golden case's float inputs x0, x1, ... as fresh leaves requiring grad.
+inline std::vector<Tensor> golden_inputs(const GoldenCase& c) {
+  std::vector<Tensor> inputs;
+  for (int i = 0; c.tensors.count("x" + std::to_string(i)); ++i)
+    inputs.push_back(c["x" + std::to_string(i)].clone().requires_grad_());
+  return inputs;
+}
+
+// The golden tests' comparison: same shape, and max|got − want| / max|want| below `tolerance`.
+inline void require_golden_match(const Tensor& got, const Tensor& want, const std::string& what,
+                                 double tolerance = 1e-10) {
+  INFO(what << ": shapes " << got.sizes() << " vs " << want.sizes() << "\n"
+            << mismatch_report(got, want, 0, tolerance));
+  REQUIRE(got.sizes() == want.sizes());
+  REQUIRE(relative_error(got, want) < tolerance);
 }
 
 // A float64 tensor requiring grad with values drawn from N(0, 1) (seeded by the caller).

@@ -54,9 +54,7 @@ TEST_CASE("core ops match PyTorch's values and gradients") {
     INFO("case " << name);
     auto op = ops.find(name);
     REQUIRE(op != ops.end());
-    Args inputs;
-    for (int i = 0; c.tensors.count("x" + std::to_string(i)); ++i)
-      inputs.push_back(c["x" + std::to_string(i)].clone().requires_grad_());
+    Args inputs = test::golden_inputs(c);
     Tensor out = op->second(inputs, c);
     REQUIRE(out.sizes() == c["out"].sizes());
     CHECK(test::relative_error(out, c["out"]) < 1e-10);

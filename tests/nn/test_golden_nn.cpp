@@ -12,8 +12,6 @@ using Op = std::function<Tensor(const Args& x, const test::GoldenCase& c)>;
 
 namespace {
 
-constexpr double kTolerance = 1e-10;
-
 Reduction reduction_named(const std::string& case_name) {
   if (case_name.ends_with("_sum")) return kSum;
   if (case_name.ends_with("_none")) return kNone;
@@ -88,13 +86,6 @@ std::map<std::string, Op> golden_ops() {
   return ops;
 }
 
-void require_match(const Tensor& got, const Tensor& want, const std::string& what) {
-  INFO(what << ": shapes " << got.sizes() << " vs " << want.sizes() << "\n"
-            << test::mismatch_report(got, want, 0, kTolerance));
-  REQUIRE(got.sizes() == want.sizes());
-  REQUIRE(test::relative_error(got, want) < kTolerance);
-}
-
 }  // namespace
 
 TEST_CASE("layers and losses match PyTorch's values and gradients") {
@@ -106,13 +97,12 @@ TEST_CASE("layers and losses match PyTorch's values and gradients") {
     INFO("case " << name);
     auto op = ops.find(name);
     REQUIRE(op != ops.end());
-    Args inputs;
-    for (int i = 0; c.tensors.count("x" + std::to_string(i)); ++i)
-      inputs.push_back(c["x" + std::to_string(i)].clone().requires_grad_());
+    Args inputs = test::golden_inputs(c);
     Tensor out = op->second(inputs, c);
-    require_match(out, c["out"], "out");
+    test::require_golden_match(out, c["out"], "out");
     std::vector<Tensor> grads = autograd::grad({out}, inputs, {c["g"]});
-    for (size_t i = 0; i < inputs.size(); ++i) require_match(grads[i], c["grad" + std::to_string(i)], "grad" + std::to_string(i));
+    for (size_t i = 0; i < inputs.size(); ++i)
+      test::require_golden_match(grads[i], c["grad" + std::to_string(i)], "grad" + std::to_string(i));
     ++checked;
   }
   REQUIRE(checked == int(ops.size()));
@@ -143,15 +133,16 @@ TEST_CASE("batch norm running statistics and evaluation match PyTorch after seve
     int steps = 0;
     for (; c.tensors.count("step" + std::to_string(steps)); ++steps) bn->forward(c["step" + std::to_string(steps)]);
     if (tracking) {
-      require_match(bn->running_mean, c["running_mean"], "running_mean");
-      require_match(bn->running_var, c["running_var"], "running_var");
+      test::require_golden_match(bn->running_mean, c["running_mean"], "running_mean");
+      test::require_golden_match(bn->running_var, c["running_var"], "running_var");
       REQUIRE(bn->num_batches_tracked.item<int64_t>() == steps);
     }
     bn->eval();
     Tensor x = c["eval_in"].clone().requires_grad_();
     Tensor out = bn->forward(x);
-    require_match(out, c["eval_out"], "eval_out");
-    if (c.tensors.count("eval_g")) require_match(autograd::grad({out}, {x}, {c["eval_g"]})[0], c["eval_grad"], "eval_grad");
+    test::require_golden_match(out, c["eval_out"], "eval_out");
+    if (c.tensors.count("eval_g"))
+      test::require_golden_match(autograd::grad({out}, {x}, {c["eval_g"]})[0], c["eval_grad"], "eval_grad");
     ++checked;
   }
   REQUIRE(checked == 4);

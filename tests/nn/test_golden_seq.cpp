@@ -12,8 +12,6 @@ using Op = std::function<Tensor(const Args& x, const test::GoldenCase& c)>;
 
 namespace {
 
-constexpr double kTolerance = 1e-10;
-
 Tensor flat(std::initializer_list<Tensor> parts) {
   std::vector<Tensor> flats;
   for (const Tensor& p : parts) flats.push_back(reshape(p, {-1}));
@@ -119,13 +117,6 @@ std::map<std::string, Op> golden_ops() {
   return ops;
 }
 
-void require_match(const Tensor& got, const Tensor& want, const std::string& what) {
-  INFO(what << ": shapes " << got.sizes() << " vs " << want.sizes() << "\n"
-            << test::mismatch_report(got, want, 0, kTolerance));
-  REQUIRE(got.sizes() == want.sizes());
-  REQUIRE(test::relative_error(got, want) < kTolerance);
-}
-
 }  // namespace
 
 TEST_CASE("sequence layers and ops match PyTorch's values and gradients") {
@@ -136,15 +127,13 @@ TEST_CASE("sequence layers and ops match PyTorch's values and gradients") {
     INFO("case " << name);
     auto op = ops.find(name);
     REQUIRE(op != ops.end());
-    Args inputs;
-    for (int i = 0; c.tensors.count("x" + std::to_string(i)); ++i)
-      inputs.push_back(c["x" + std::to_string(i)].clone().requires_grad_());
+    Args inputs = test::golden_inputs(c);
     Tensor out = op->second(inputs, c);
-    require_match(out, c["out"], "out");
+    test::require_golden_match(out, c["out"], "out");
     std::vector<Tensor> grads = autograd::grad({out}, inputs, {c["g"]}, std::nullopt, false, /*allow_unused=*/true);
     for (size_t i = 0; i < inputs.size(); ++i) {
       Tensor got = grads[i].defined() ? grads[i] : zeros_like(inputs[i]);
-      require_match(got, c["grad" + std::to_string(i)], "grad" + std::to_string(i));
+      test::require_golden_match(got, c["grad" + std::to_string(i)], "grad" + std::to_string(i));
     }
     ++checked;
   }
